@@ -1,0 +1,76 @@
+"""Login, logout, first-run setup and the language choice."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app.auth import bp
+from app.auth.forms import LoginForm, SetupForm
+from app.security import safe_next
+from app.services import accounts
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log a user in with username and password."""
+    if not accounts.has_users():
+        return redirect(url_for("auth.setup"))
+    if current_user.is_authenticated:
+        return redirect(url_for("board.index"))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 400 if form.is_submitted() else 200
+    user = accounts.authenticate(form.username.data, form.password.data)
+    if user is None:
+        form.password.errors.append(_("Väärä käyttäjätunnus tai salasana."))
+        return render_template("auth/login.html", form=form), 400
+    start_session(user)
+    return redirect(safe_next(request.args.get("next")))
+
+
+def start_session(user) -> None:
+    """Begin a fresh session for the user (no session fixation, no remember-me cookie)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user, remember=False)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Log out and forget everything in the session."""
+    logout_user()
+    session.clear()
+    flash(_("Olet kirjautunut ulos."))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup():
+    """Create the first admin; exists only while there are no users."""
+    if accounts.has_users():
+        abort(404)
+    form = SetupForm()
+    if not form.validate_on_submit():
+        return render_template("auth/setup.html", form=form), 400 if form.is_submitted() else 200
+    try:
+        user = accounts.create_first_admin(
+            form.username.data, form.password.data, form.display_name.data
+        )
+    except accounts.AccountError as error:
+        form.username.errors.append(str(error))
+        return render_template("auth/setup.html", form=form), 400
+    start_session(user)
+    flash(_("Tervetuloa! Ylläpitäjä on luotu."))
+    return redirect(url_for("board.index"))
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Remember the chosen interface language in the session."""
+    lang = request.form.get("lang", "")
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["lang"] = lang
+    return redirect(safe_next(request.form.get("next")))

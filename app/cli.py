@@ -1,0 +1,116 @@
+"""flask commands: users, units, demo data and the storage check."""
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.models import Role
+from app.services import accounts, demo, upkeep
+
+user_cli = AppGroup("user", help="Manage users.")
+unit_cli = AppGroup("unit", help="Manage units.")
+storage_cli = AppGroup("storage", help="Check stored files.")
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups."""
+    for group in (user_cli, unit_cli, storage_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(demo_command)
+
+
+def fail(message: object) -> None:
+    """Print the error and exit with status 1."""
+    raise click.ClickException(str(message))
+
+
+@user_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.EMPLOYEE.value)
+@click.option("--display-name", default="", help="Name shown on the board.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user(username: str, role: str, display_name: str, password_stdin: bool) -> None:
+    """Create a user."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(
+            username, password, role=Role(role), display_name=display_name
+        )
+    except accounts.AccountError as error:
+        fail(error)
+    click.echo(f"Created {user.role.value} {user.username}")
+
+
+@user_cli.command("list")
+def list_users() -> None:
+    """List users with role and state."""
+    for user in accounts.list_users():
+        state = "active" if user.active else "inactive"
+        click.echo(f"{user.username}\t{user.role.value}\t{state}\t{user.display_name}")
+
+
+@user_cli.command("deactivate")
+@click.argument("username")
+def deactivate_user(username: str) -> None:
+    """Stop a user from logging in."""
+    try:
+        accounts.set_active(username, False)
+    except accounts.AccountError as error:
+        fail(error)
+    click.echo(f"Deactivated {username}")
+
+
+@unit_cli.command("create")
+@click.argument("name")
+@click.option("--municipality", required=True, help="Juva, Rantasalmi or Sulkava.")
+def create_unit(name: str, municipality: str) -> None:
+    """Create a unit in a municipality."""
+    try:
+        unit = accounts.create_unit(name, municipality)
+    except accounts.AccountError as error:
+        fail(error)
+    click.echo(f"Created unit {unit.name} ({unit.municipality.name})")
+
+
+@unit_cli.command("list")
+def list_units() -> None:
+    """List units by municipality."""
+    from app.services.board import active_units
+
+    for unit in active_units():
+        click.echo(f"{unit.id}\t{unit.municipality.name}\t{unit.name}")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the instance has users.")
+@click.option("--deeds", "deed_count", default=40, show_default=True)
+def demo_command(if_empty: bool, deed_count: int) -> None:
+    """Fill an empty instance with demo units, users and deeds."""
+    if accounts.has_users():
+        if if_empty:
+            click.echo("Instance has data; demo data not added.")
+            return
+        fail("The instance already has users; demo data goes only into an empty instance.")
+    created = demo.fill(deed_count)
+    click.echo(f"Demo data: {created.users} users, {created.units} units, {created.deeds} deeds.")
+    click.echo(f"Log in as {demo.ADMIN_USERNAME} / {demo.DEMO_PASSWORD}")
+
+
+@storage_cli.command("check")
+@click.option("--fix", is_flag=True, help="Delete orphan files.")
+def storage_check(fix: bool) -> None:
+    """Find files without a row and rows without a file."""
+    report = upkeep.check_storage(fix=fix)
+    for key in report.orphans:
+        click.echo(f"orphan file: {key}" + (" (deleted)" if fix else ""))
+    for key in report.missing:
+        click.echo(f"missing file: {key}")
+    click.echo(f"{report.checked} files checked, {len(report.orphans)} orphans, "
+               f"{len(report.missing)} missing.")
+    if report.missing or (report.orphans and not fix):
+        sys.exit(1)

@@ -1,0 +1,17 @@
+"""Locale choice and Finnish-first formatting helpers for templates."""
+
+import datetime as dt
+
+from flask import current_app, session
+from flask_babel import format_date
+
+
+def select_locale() -> str:
+    """Use the language the user picked, Finnish otherwise (staff tablets vary)."""
+    chosen = session.get("lang")
+    return chosen if chosen in current_app.config["LANGUAGES"] else "fi"
+
+
+def short_date(value: dt.date | None) -> str:
+    """Format a date the local way (2.6.2026 in Finnish)."""
+    return format_date(value, "short") if value else ""

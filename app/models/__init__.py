@@ -1,0 +1,27 @@
+"""Typed SQLAlchemy models, one module per aggregate."""
+
+from app.models.deeds import (
+    DESCRIPTION_MAX,
+    CustomerType,
+    Deed,
+    Photo,
+    Rendition,
+    Thanks,
+    Visibility,
+)
+from app.models.places import Municipality, Unit
+from app.models.users import Role, User
+
+__all__ = [
+    "DESCRIPTION_MAX",
+    "CustomerType",
+    "Deed",
+    "Municipality",
+    "Photo",
+    "Rendition",
+    "Role",
+    "Thanks",
+    "Unit",
+    "User",
+    "Visibility",
+]

@@ -1,0 +1,113 @@
+"""Deeds, their photos and the stored renditions of each photo, and thanks."""
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import enum_column, utcnow
+from app.models.places import Municipality, Unit
+from app.models.users import User
+
+DESCRIPTION_MAX = 500
+
+
+class CustomerType(enum.StrEnum):
+    """Whom the deed pleased (asiakastyyppi, from workshop 1)."""
+
+    MUNICIPALITY = "municipality"
+    END_CUSTOMER = "end_customer"
+    MUNICIPAL_STAFF = "municipal_staff"
+    COLLEAGUE = "colleague"
+
+
+class Visibility(enum.StrEnum):
+    """Whether a deed shows on the board; supervisors may hide one later."""
+
+    VISIBLE = "visible"
+    HIDDEN = "hidden"
+
+
+class Deed(db.Model):
+    """One small act that delighted a customer (teko)."""
+
+    __table_args__ = (
+        sa.Index("ix_deed_board", "visibility", "id"),
+        sa.Index("ix_deed_board_municipality", "municipality_id", "visibility", "id"),
+        sa.Index("ix_deed_board_unit", "unit_id", "visibility", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    description: Mapped[str] = mapped_column(sa.String(DESCRIPTION_MAX))
+    happened_on: Mapped[dt.date] = mapped_column(sa.Date)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
+    customer_type: Mapped[CustomerType | None] = mapped_column(enum_column(CustomerType))
+    consent_confirmed: Mapped[bool] = mapped_column(default=False)
+    visibility: Mapped[Visibility] = mapped_column(
+        enum_column(Visibility), default=Visibility.VISIBLE
+    )
+    thanks_count: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    author: Mapped[User] = relationship()
+    unit: Mapped[Unit] = relationship()
+    municipality: Mapped[Municipality] = relationship()
+    photos: Mapped[list["Photo"]] = relationship(
+        back_populates="deed", order_by="Photo.position", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Deed {self.id}>"
+
+
+class Photo(db.Model):
+    """One uploaded photo of a deed; the files are its renditions."""
+
+    __table_args__ = (sa.UniqueConstraint("deed_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deed_id: Mapped[int] = mapped_column(sa.ForeignKey("deed.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    width: Mapped[int]
+    height: Mapped[int]
+    content_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    placeholder: Mapped[str] = mapped_column(sa.Text, default="")
+    deed: Mapped[Deed] = relationship(back_populates="photos")
+    renditions: Mapped[list["Rendition"]] = relationship(
+        back_populates="photo", order_by="Rendition.width.desc()", cascade="all, delete-orphan"
+    )
+
+    def rendition(self, name: str) -> "Rendition | None":
+        """Return the rendition with this size name, if stored."""
+        return next((r for r in self.renditions if r.name == name), None)
+
+
+class Rendition(db.Model):
+    """One stored file of a photo at one size; the key is content-hashed."""
+
+    __table_args__ = (sa.UniqueConstraint("photo_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(sa.ForeignKey("photo.id"))
+    name: Mapped[str] = mapped_column(sa.String(16))
+    key: Mapped[str] = mapped_column(sa.String(200), index=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    content_type: Mapped[str] = mapped_column(sa.String(32))
+    byte_size: Mapped[int]
+    photo: Mapped[Photo] = relationship(back_populates="renditions")
+
+
+class Thanks(db.Model):
+    """A one-tap thanks from a user for a deed (kiitos)."""
+
+    __table_args__ = (sa.UniqueConstraint("deed_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deed_id: Mapped[int] = mapped_column(sa.ForeignKey("deed.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

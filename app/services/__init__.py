@@ -1,0 +1,1 @@
+"""The operations of the app; each owns its transaction and its files."""

@@ -1,0 +1,195 @@
+"""Posting, thanking and deleting deeds, with their photo files."""
+
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app import images
+from app.database import write_transaction
+from app.extensions import db
+from app.models import CustomerType, Deed, Photo, Rendition, Thanks, Unit, User
+from app.storage import current_storage
+
+
+class UnknownUnit(ValueError):
+    """The chosen unit does not exist or is no longer in use."""
+
+
+class ConsentMissing(ValueError):
+    """The poster did not confirm that nobody identifiable is shown without consent."""
+
+
+@dataclass(frozen=True)
+class NewDeed:
+    """What the poster tells about a deed."""
+
+    description: str
+    unit_id: int
+    happened_on: dt.date
+    customer_type: CustomerType | None
+    consent: bool
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A processed photo whose renditions are already in storage."""
+
+    processed: images.ProcessedImage
+    content_hash: str
+    keys: dict[str, str]
+
+
+def create_deed(author: User, new: NewDeed, uploads: Sequence[BinaryIO]) -> Deed:
+    """Process the photos, store their files, then commit the deed; on failure keep nothing."""
+    if not new.consent:
+        raise ConsentMissing
+    unit = active_unit(new.unit_id)
+    db.session.commit()  # no read transaction stays open during image work
+    processed = [process_upload(upload) for upload in uploads]
+    written: list[str] = []
+    try:
+        stored = [store_photo(photo, data, written) for photo, data in processed]
+        with write_transaction():
+            deed = insert_deed(author, unit.id, new, stored)
+    except BaseException:
+        delete_unreferenced(written)
+        raise
+    return deed
+
+
+def active_unit(unit_id: int) -> Unit:
+    """Return the unit if it exists and is in use."""
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not unit.active:
+        raise UnknownUnit
+    return unit
+
+
+def process_upload(upload: BinaryIO) -> tuple[images.ProcessedImage, bytes]:
+    """Run one upload through the image pipeline; return the result and the raw bytes."""
+    data = upload.read()
+    config = current_app.config
+    processed = images.process_image(
+        io.BytesIO(data),
+        config["RENDITION_SIZES"],
+        max_pixels=config["MAX_IMAGE_PIXELS"],
+        quality=config["RENDITION_QUALITY"],
+        keep_original=config["KEEP_ORIGINAL"],
+        avif=config["RENDITION_AVIF"],
+    )
+    return processed, data
+
+
+def store_photo(processed: images.ProcessedImage, data: bytes, written: list[str]) -> StoredPhoto:
+    """Save every rendition under a content-hashed key; record the keys this call wrote."""
+    storage = current_storage()
+    keys: dict[str, str] = {}
+    for rendition in all_renditions(processed):
+        key = rendition_key(rendition)
+        if not storage.exists(key):
+            storage.save(key, rendition.data, rendition.content_type)
+            written.append(key)
+        keys[rendition.name] = key
+    return StoredPhoto(processed, hashlib.sha256(data).hexdigest(), keys)
+
+
+def all_renditions(processed: images.ProcessedImage) -> list[images.Rendition]:
+    """Return the renditions plus the original when one was kept."""
+    extra = [processed.original] if processed.original is not None else []
+    return [*processed.renditions, *extra]
+
+
+def rendition_key(rendition: images.Rendition) -> str:
+    """Name a file by the hash of its content, so equal files share one key."""
+    digest = hashlib.sha256(rendition.data).hexdigest()
+    return f"photos/{digest[:2]}/{digest}.{rendition.extension}"
+
+
+def insert_deed(author: User, unit_id: int, new: NewDeed, stored: list[StoredPhoto]) -> Deed:
+    """Add the deed, photo and rendition rows, and remember the author's unit."""
+    unit = active_unit(unit_id)
+    deed = Deed(
+        description=new.description,
+        happened_on=new.happened_on,
+        author_id=author.id,
+        unit_id=unit.id,
+        municipality_id=unit.municipality_id,
+        customer_type=new.customer_type,
+        consent_confirmed=new.consent,
+    )
+    deed.photos = [photo_row(position, photo) for position, photo in enumerate(stored)]
+    db.session.add(deed)
+    db.session.execute(sa.update(User).where(User.id == author.id).values(default_unit_id=unit.id))
+    return deed
+
+
+def photo_row(position: int, stored: StoredPhoto) -> Photo:
+    """Build the Photo row with one Rendition row per stored file."""
+    processed = stored.processed
+    return Photo(
+        position=position,
+        width=processed.width,
+        height=processed.height,
+        content_hash=stored.content_hash,
+        placeholder=processed.placeholder,
+        renditions=[
+            Rendition(
+                name=r.name,
+                key=stored.keys[r.name],
+                width=r.width,
+                height=r.height,
+                content_type=r.content_type,
+                byte_size=len(r.data),
+            )
+            for r in all_renditions(processed)
+        ],
+    )
+
+
+def delete_unreferenced(keys: Iterable[str]) -> None:
+    """Delete the files of these keys that no rendition row points at."""
+    keys = list(keys)
+    if not keys:
+        return
+    db.session.rollback()
+    referenced = set(db.session.scalars(sa.select(Rendition.key).where(Rendition.key.in_(keys))))
+    storage = current_storage()
+    for key in keys:
+        if key not in referenced:
+            storage.delete(key)
+
+
+def delete_deed(deed_id: int) -> None:
+    """Delete a deed with its photos, thanks and every file no other photo shares."""
+    with write_transaction():
+        deed = db.session.get(Deed, deed_id)
+        if deed is None:
+            return
+        keys = [r.key for photo in deed.photos for r in photo.renditions]
+        db.session.execute(sa.delete(Thanks).where(Thanks.deed_id == deed_id))
+        db.session.delete(deed)
+    delete_unreferenced(keys)
+
+
+def toggle_thanks(user: User, deed_id: int) -> bool:
+    """Thank a deed, or take the thanks back; return whether the user now thanks it."""
+    user_id = user.id
+    with write_transaction():
+        existing = db.session.scalar(
+            sa.select(Thanks).where(Thanks.deed_id == deed_id, Thanks.user_id == user_id)
+        )
+        step = -1 if existing else 1
+        if existing:
+            db.session.delete(existing)
+        else:
+            db.session.add(Thanks(deed_id=deed_id, user_id=user_id))
+        db.session.execute(
+            sa.update(Deed).where(Deed.id == deed_id).values(thanks_count=Deed.thanks_count + step)
+        )
+    return existing is None

@@ -1,0 +1,36 @@
+"""Reading board filters and cursors from query parameters, refusing nonsense with 400."""
+
+from collections.abc import Mapping
+
+from flask import abort
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
+
+from app.services.board import BoardFilter
+
+MAX_ID = 2**63 - 1
+
+
+def positive_int(args: Mapping[str, str], name: str) -> int | None:
+    """Return the parameter as a positive integer, None when absent, 400 when not a number."""
+    raw = args.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        error = BadRequest()
+        error.user_message = _("Virheellinen hakuehto: %(name)s.", name=name)
+        abort(error)
+    return int(raw)
+
+
+def board_filter_from_args(args: Mapping[str, str]) -> BoardFilter:
+    """Build the board filter from ?municipality=ID&unit=ID."""
+    return BoardFilter(
+        municipality_id=positive_int(args, "municipality"),
+        unit_id=positive_int(args, "unit"),
+    )
+
+
+def cursor_from_args(args: Mapping[str, str]) -> int | None:
+    """Return the cursor (the id of the last deed already shown)."""
+    return positive_int(args, "cursor")

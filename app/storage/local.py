@@ -1,0 +1,130 @@
+"""Storage in a folder on the local filesystem."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import suppress
+from pathlib import Path
+from typing import BinaryIO
+
+from .base import KeyMissing, StorageError, is_valid_key, validate_key
+
+TEMP_PREFIX = ".tmp-"
+
+# The ways the OS says "no file under this key" (a directory, or a file where a folder
+# is expected, is not a stored object either).
+_NOT_FOUND = (FileNotFoundError, IsADirectoryError, NotADirectoryError)
+
+
+class LocalStorage:
+    """Objects are files at root/key; writes go through a temp file and a rename."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def __repr__(self) -> str:
+        return f"LocalStorage({str(self.root)!r})"
+
+    def _path(self, key: str) -> Path:
+        return self.root / validate_key(key)
+
+    def save(self, key: str, data: bytes, content_type: str) -> None:
+        """Write data to a temp file beside the target, fsync it, then rename it over."""
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomically(path, data)
+        except OSError as exc:
+            raise StorageError(f"cannot save {key!r} in {self.root}: {exc}") from exc
+
+    def open(self, key: str) -> BinaryIO:
+        """Open the stored file for reading."""
+        path = self._path(key)
+        try:
+            return path.open("rb")
+        except _NOT_FOUND as exc:
+            raise KeyMissing(key) from exc
+        except OSError as exc:
+            raise StorageError(f"cannot open {key!r}: {exc}") from exc
+
+    def exists(self, key: str) -> bool:
+        """Tell whether a file is stored under key."""
+        return self._path(key).is_file()
+
+    def size(self, key: str) -> int:
+        """Return the stored file's size in bytes."""
+        path = self._path(key)
+        if not path.is_file():
+            raise KeyMissing(key)
+        try:
+            return path.stat().st_size
+        except FileNotFoundError as exc:  # deleted between the two calls
+            raise KeyMissing(key) from exc
+
+    def delete(self, key: str) -> None:
+        """Remove the file; a missing one is fine."""
+        path = self._path(key)
+        try:
+            path.unlink()
+        except _NOT_FOUND:
+            pass
+        except OSError as exc:
+            raise StorageError(f"cannot delete {key!r}: {exc}") from exc
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        """Yield every stored key under prefix, skipping temp files of unfinished writes."""
+        # Walk only the folder the prefix names, not the whole tree.
+        folder = prefix.rpartition("/")[0]
+        start = self.root / folder if folder and is_valid_key(folder) else self.root
+        for dirpath, dirnames, filenames in os.walk(start):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            relative = Path(dirpath).relative_to(self.root).as_posix()
+            for name in filenames:
+                key = name if relative == "." else f"{relative}/{name}"
+                if key.startswith(prefix) and is_valid_key(key):
+                    yield key
+
+    def local_path(self, key: str) -> str | None:
+        """Return the file's path, for sending it without reading it into memory."""
+        path = self._path(key)
+        if not path.is_file():
+            raise KeyMissing(key)
+        return str(path)
+
+    def check(self) -> None:
+        """Make sure the root folder exists and a file can be written and removed in it."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=self.root)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise StorageError(f"upload folder {self.root} is not writable: {exc}") from exc
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write data to path so that readers see either the old file or the whole new one."""
+    # Same folder, so os.replace is a rename within one filesystem (atomic on POSIX).
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as tmp_file:
+            tmp_file.write(data)
+            tmp_file.flush()
+            os.fsync(tmp_file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Persist the rename itself, so a power cut cannot bring back the old file."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
