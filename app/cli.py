@@ -94,6 +94,8 @@ def demo_command(if_empty: bool, deed_count: int) -> None:
     if accounts.has_users():
         if if_empty:
             click.echo("Instance has data; demo data not added.")
+            if demo.has_demo_admin():
+                click.echo(f"Log in as {demo.ADMIN_USERNAME} / {demo.DEMO_PASSWORD}")
             return
         fail("The instance already has users; demo data goes only into an empty instance.")
     created = demo.fill(deed_count)

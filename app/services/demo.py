@@ -97,6 +97,12 @@ def fill(deed_count: int = 40, seed: int = 7) -> DemoCounts:
     return DemoCounts(len(users), len(units), deed_count)
 
 
+def has_demo_admin() -> bool:
+    """Tell whether the demo admin still has the demo password (so printing it helps)."""
+    user = accounts.find_user(ADMIN_USERNAME)
+    return user is not None and user.active and user.check_password(DEMO_PASSWORD)
+
+
 def post_demo_deed(rng: random.Random, posters, units, happened_on: dt.date) -> None:
     """Post one invented deed through the real pipeline."""
     description, theme, customer_type = rng.choice(DEEDS)

@@ -1,0 +1,352 @@
+"""Generate test images as bytes: photo-like pictures, awkward modes, hostile and broken files."""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+import zlib
+
+import pillow_heif
+from PIL import Image, ImageChops, ImageDraw, PngImagePlugin
+
+pillow_heif.register_heif_opener()
+
+# A string no encoder produces by chance: if it shows up in output bytes, metadata leaked.
+SECRET = "TK-SECRET-4f1d9c"
+MARKER_COLOUR = (255, 0, 0)
+MARKER_FRACTION = 8  # the marker square is 1/8 of the short side
+
+# Orientation tag -> the transpose a viewer applies to make the stored pixels upright.
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+# ...and its inverse, which turns an upright picture into what a camera would store.
+_STORED = {**UPRIGHT, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
+
+_GPS = {  # Helsinki Railway Square, as a phone would write it
+    0x0000: b"\x02\x03\x00\x00",
+    0x0001: "N",
+    0x0002: ((60, 1), (10, 1), (3050, 100)),
+    0x0003: "E",
+    0x0004: ((24, 1), (56, 1), (1210, 100)),
+}
+
+
+def photo_like(
+    width: int,
+    height: int,
+    *,
+    fmt: str = "JPEG",
+    orientation: int | None = None,
+    gps: bool = False,
+    quality: int = 90,
+    marker: bool = False,
+) -> bytes:
+    """Encode a photo-like picture (gradients, shapes, grain) stored as a camera would store it.
+
+    width x height is the stored pixel size; with orientation 5-8 the upright picture is
+    height x width. With marker=True the upright picture has a red square in its top-left corner.
+    """
+    upright_size = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+    picture = photo_pixels(*upright_size)
+    if marker:
+        side = max(1, min(upright_size) // MARKER_FRACTION)
+        ImageDraw.Draw(picture).rectangle((0, 0, side - 1, side - 1), fill=MARKER_COLOUR)
+    if orientation in _STORED:
+        picture = picture.transpose(_STORED[orientation])
+    exif = exif_blob(orientation=orientation, gps=gps, thumbnail=gps and fmt == "JPEG")
+    return encode(picture, fmt, quality=quality, exif=exif, secrets=gps)
+
+
+def photo_pixels(width: int, height: int) -> Image.Image:
+    """Return an RGB picture with smooth light, hard edges and sensor-like grain."""
+    size = (width, height)
+    light = Image.linear_gradient("L").resize(size, Image.Resampling.BILINEAR)
+    glow = Image.radial_gradient("L").resize(size, Image.Resampling.BILINEAR)
+    picture = Image.merge("RGB", (light, ImageChops.invert(glow), light.rotate(180)))
+    _draw_shapes(picture)
+    # Noise blown up from 1/16 and 1/4 scale gives foliage- and fabric-like texture; full-scale
+    # noise gives the grain a phone's denoiser leaves. Together: ~4 MB per 12 MP at quality 90.
+    for divisor, sigma in ((16, 40), (4, 10)):
+        small = (max(1, width // divisor), max(1, height // divisor))
+        texture = Image.effect_noise(small, sigma).resize(size, Image.Resampling.BICUBIC)
+        picture = ImageChops.add(picture, Image.merge("RGB", (texture,) * 3), 1, -128)
+    grain = Image.effect_noise(size, 6)
+    return ImageChops.add(picture, Image.merge("RGB", (grain,) * 3), 1, -128)
+
+
+def _draw_shapes(picture: Image.Image) -> None:
+    """Draw a few deterministic objects with edges, like things in a room."""
+    draw = ImageDraw.Draw(picture)
+    width, height = picture.size
+    for i in range(12):
+        x = (i * 0.37 % 1) * width
+        y = (i * 0.61 % 1) * height
+        r = (0.05 + (i % 4) * 0.04) * min(width, height)
+        colour = (40 + i * 17 % 200, 200 - i * 13 % 180, 90 + i * 29 % 150)
+        if i % 2:
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
+        else:
+            draw.rectangle((x - r, y - r * 0.6, x + r, y + r * 0.6), fill=colour)
+
+
+def encode(
+    picture: Image.Image,
+    fmt: str,
+    *,
+    quality: int = 90,
+    exif: bytes = b"",
+    secrets: bool = False,
+) -> bytes:
+    """Encode a picture; with secrets=True also embed XMP (and a JPEG comment) carrying SECRET."""
+    options: dict[str, object] = {"exif": exif} if exif else {}
+    if fmt in ("JPEG", "WEBP", "HEIF"):
+        options["quality"] = quality
+    if secrets and fmt == "PNG":
+        options["pnginfo"] = _png_xmp()
+    elif secrets:
+        options["xmp"] = xmp_packet()
+        if fmt == "JPEG":
+            options["comment"] = f"taken at home of customer {SECRET}"
+    buffer = io.BytesIO()
+    picture.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def xmp_packet() -> bytes:
+    """Return a minimal XMP packet with a location and SECRET in it."""
+    return (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" '
+        f'exif:GPSLatitude="60,10.5N" exif:UserComment="{SECRET}"/>'
+        "</rdf:RDF></x:xmpmeta>"
+    ).encode()
+
+
+def _png_xmp() -> PngImagePlugin.PngInfo:
+    """Return PNG text chunks carrying XMP, the way editors store it in PNG."""
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", xmp_packet().decode())
+    return info
+
+
+# --- EXIF, written by hand so that IFD1 can carry a thumbnail that has its own GPS -----------
+
+_ASCII, _BYTE, _SHORT, _LONG, _RATIONAL = 2, 1, 3, 4, 5
+
+
+def exif_blob(
+    *, orientation: int | None = None, gps: bool = False, thumbnail: bool = False
+) -> bytes:
+    """Return an APP1 EXIF payload: IFD0 (+GPS IFD), optionally IFD1 with a JPEG thumbnail."""
+    if orientation is None and not gps:
+        return b""
+    ifd0: list[tuple[int, int, int, bytes]] = []
+    if gps:
+        ifd0.append(_entry(0x010F, _ASCII, f"Make {SECRET}"))
+    if orientation is not None:
+        ifd0.append(_entry(0x0112, _SHORT, orientation))
+    gps_ifd = [_entry(tag, _gps_type(value), value) for tag, value in _GPS.items()] if gps else []
+    thumb = _thumbnail_jpeg() if thumbnail else b""
+    return b"Exif\x00\x00" + _tiff(ifd0, gps_ifd, thumb)
+
+
+def _tiff(ifd0: list, gps_ifd: list, thumb: bytes) -> bytes:
+    """Lay out header, IFD0, GPS IFD, IFD1 and thumbnail; offsets are from the TIFF header."""
+    if gps_ifd:
+        ifd0 = [*ifd0, _entry(0x8825, _LONG, 0)]  # pointer patched once offsets are known
+    ifd1 = [_entry(0x0103, _SHORT, 6), _entry(0x0201, _LONG, 0), _entry(0x0202, _LONG, len(thumb))]
+    ifd0_at = 8
+    gps_at = ifd0_at + _ifd_size(ifd0)
+    ifd1_at = gps_at + _ifd_size(gps_ifd) if gps_ifd else gps_at
+    thumb_at = ifd1_at + _ifd_size(ifd1)
+    if gps_ifd:
+        ifd0[-1] = _entry(0x8825, _LONG, gps_at)
+    ifd1[1] = _entry(0x0201, _LONG, thumb_at)
+    out = b"MM\x00\x2a" + struct.pack(">I", ifd0_at)
+    out += _ifd(ifd0, ifd0_at, ifd1_at if thumb else 0)
+    if gps_ifd:
+        out += _ifd(gps_ifd, gps_at, 0)
+    if thumb:
+        out += _ifd(ifd1, ifd1_at, 0) + thumb
+    return out
+
+
+def _gps_type(value: object) -> int:
+    """Return the TIFF type that holds a GPS value."""
+    if isinstance(value, bytes):
+        return _BYTE
+    return _ASCII if isinstance(value, str) else _RATIONAL
+
+
+def _entry(tag: int, kind: int, value: object) -> tuple[int, int, int, bytes]:
+    """Return (tag, type, count, big-endian payload) for one IFD entry."""
+    if kind == _ASCII:
+        payload = str(value).encode() + b"\x00"
+        return tag, kind, len(payload), payload
+    if kind == _BYTE:
+        return tag, kind, len(value), bytes(value)  # type: ignore[arg-type]
+    if kind == _RATIONAL:
+        pairs = list(value)  # type: ignore[call-overload]
+        return tag, kind, len(pairs), b"".join(struct.pack(">II", n, d) for n, d in pairs)
+    fmt = ">H" if kind == _SHORT else ">I"
+    return tag, kind, 1, struct.pack(fmt, value)
+
+
+def _ifd_size(entries: list) -> int:
+    """Bytes an IFD takes: count, entries, next pointer and out-of-line values."""
+    return 2 + 12 * len(entries) + 4 + sum(_padded(len(e[3])) for e in entries if len(e[3]) > 4)
+
+
+def _padded(n: int) -> int:
+    """Round up to an even length, as TIFF values start on word boundaries."""
+    return n + n % 2
+
+
+def _ifd(entries: list, at: int, next_ifd: int) -> bytes:
+    """Serialise one IFD placed at offset `at`, its long values right after the entry table."""
+    entries = sorted(entries)
+    table = struct.pack(">H", len(entries))
+    data = b""
+    data_at = at + 2 + 12 * len(entries) + 4
+    for tag, kind, count, payload in entries:
+        if len(payload) <= 4:
+            table += struct.pack(">HHI", tag, kind, count) + payload.ljust(4, b"\x00")
+        else:
+            table += struct.pack(">HHII", tag, kind, count, data_at + len(data))
+            data += payload.ljust(_padded(len(payload)), b"\x00")
+    return table + struct.pack(">I", next_ifd) + data
+
+
+def _thumbnail_jpeg() -> bytes:
+    """Return the small JPEG a camera embeds in EXIF IFD1, itself carrying GPS."""
+    picture = photo_pixels(160, 120)
+    return encode(picture, "JPEG", quality=75, exif=exif_blob(gps=True))
+
+
+# --- awkward but valid inputs ----------------------------------------------------------------
+
+
+def cmyk_jpeg(width: int = 120, height: int = 80) -> bytes:
+    """Return a CMYK JPEG: left third white paper, middle third pure cyan, right third black ink."""
+    picture = Image.new("CMYK", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((width // 3, 0, 2 * width // 3 - 1, height), fill=(255, 0, 0, 0))
+    draw.rectangle((2 * width // 3, 0, width, height), fill=(0, 0, 0, 255))
+    return encode(picture, "JPEG", quality=95)
+
+
+def png16(width: int = 256, height: int = 32) -> bytes:
+    """Return a 16-bit greyscale PNG with a left-to-right ramp from 0 to 65535."""
+    ramp = Image.linear_gradient("L").rotate(90).resize((width, height)).convert("I")
+    wide = ramp.point(lambda v: v * 257)  # 0..255 -> 0..65535, the full 16-bit range
+    return encode(wide.convert("I;16"), "PNG")
+
+
+def rgba_png(width: int = 100, height: int = 60) -> bytes:
+    """Return an RGBA PNG: left half fully transparent (red underneath), right half opaque blue."""
+    picture = Image.new("RGBA", (width, height), (255, 0, 0, 0))
+    ImageDraw.Draw(picture).rectangle((width // 2, 0, width, height), fill=(0, 0, 255, 255))
+    return encode(picture, "PNG")
+
+
+def la_png(width: int = 100, height: int = 60) -> bytes:
+    """Return a grey+alpha PNG: left half transparent black, right half opaque black."""
+    picture = Image.new("LA", (width, height), (0, 0))
+    ImageDraw.Draw(picture).rectangle((width // 2, 0, width, height), fill=(0, 255))
+    return encode(picture, "PNG")
+
+
+def palette_png(width: int = 100, height: int = 60) -> bytes:
+    """Return a palette PNG: transparent index 0 (green) left, opaque index 1 (blue) right."""
+    picture = Image.new("P", (width, height), 0)
+    picture.putpalette([0, 255, 0, 0, 0, 255] + [0] * 762)
+    ImageDraw.Draw(picture).rectangle((width // 2, 0, width, height), fill=1)
+    picture.info["transparency"] = 0
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG", transparency=0)
+    return buffer.getvalue()
+
+
+def animated(fmt: str = "WEBP", size: tuple[int, int] = (64, 48)) -> bytes:
+    """Return a three-frame animation (red, green, blue) as WebP or APNG."""
+    frames = [Image.new("RGB", size, colour) for colour in ("red", "lime", "blue")]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, fmt, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    return buffer.getvalue()
+
+
+def mpo(size: tuple[int, int] = (64, 48)) -> bytes:
+    """Return a two-picture MPO (what some cameras write as .jpg): red, then blue."""
+    first, second = Image.new("RGB", size, "red"), Image.new("RGB", size, "blue")
+    buffer = io.BytesIO()
+    first.save(buffer, "MPO", save_all=True, append_images=[second])
+    return buffer.getvalue()
+
+
+def heic(width: int = 640, height: int = 480, *, quality: int = 85) -> bytes:
+    """Return a photo-like HEIC, as an iPhone would send it."""
+    return encode(photo_pixels(width, height), "HEIF", quality=quality)
+
+
+def sized_png(width: int, height: int, colour: tuple[int, int, int] = (30, 120, 200)) -> bytes:
+    """Return a flat-coloured PNG of any size (cheap: extreme shapes compress to nothing)."""
+    return encode(Image.new("RGB", (width, height), colour), "PNG")
+
+
+# --- inputs that must be refused -------------------------------------------------------------
+
+
+def other_format(fmt: str, size: tuple[int, int] = (40, 30)) -> bytes:
+    """Return a small valid image in a format the board does not accept (GIF, BMP, TIFF...)."""
+    return encode(Image.new("RGB", size, (200, 50, 50)), fmt)
+
+
+def svg() -> bytes:
+    """Return an SVG with a script in it, the classic stored-XSS upload."""
+    return (
+        b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        b"<script>alert(document.cookie)</script><rect width='10' height='10'/></svg>"
+    )
+
+
+def html_as_jpg() -> bytes:
+    """Return the bytes of an HTML page someone named photo.jpg."""
+    return b"<!doctype html><html><body><script>alert(1)</script></body></html>"
+
+
+def truncated(data: bytes, keep: float = 0.5) -> bytes:
+    """Return the first `keep` fraction of an encoded image."""
+    return data[: int(len(data) * keep)]
+
+
+def png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:
+    """Return a tiny PNG whose IHDR claims width x height RGB pixels (valid CRCs)."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    scanline_start = zlib.compress(b"\x00" * 64)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", scanline_start)
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    """Return one PNG chunk: length, type, body, CRC over type+body."""
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+
+def psnr(a: Image.Image, b: Image.Image) -> float:
+    """Return the PSNR in dB between two same-sized RGB images (inf when identical)."""
+    diff = ImageChops.difference(a.convert("RGB"), b.convert("RGB"))
+    histogram = diff.histogram()
+    squared = sum(count * (i % 256) ** 2 for i, count in enumerate(histogram))
+    mse = squared / (a.width * a.height * 3)
+    return math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
