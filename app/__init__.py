@@ -69,12 +69,13 @@ def register_extensions(app: Flask) -> None:
     """Bind the extension objects and the storage backend to the app."""
     from app import storage
     from app.database import configure_engine
-    from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.extensions import babel, compress, csrf, db, login_manager, migrate
     from app.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
+    compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     storage.init_app(app)

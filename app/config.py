@@ -56,4 +56,7 @@ class Config:
     SESSION_COOKIE_SECURE = _env("SECURE_COOKIES", True)
     REMEMBER_COOKIE_DURATION = 0
     WTF_CSRF_TIME_LIMIT = 8 * 3600
+    # Text is compressed by the app (brotli or gzip); photos are already compressed WebP.
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_STREAMS = False
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}

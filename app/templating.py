@@ -1,6 +1,10 @@
-"""Template globals and filters: icons, dates, labels."""
+"""Template globals and filters: icons, dates, labels, versioned static URLs."""
 
-from flask import Flask
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, Response, current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -40,9 +44,39 @@ def customer_type_label(value: CustomerType) -> str:
     return str(CUSTOMER_TYPE_LABELS[value])
 
 
+@lru_cache(maxsize=64)
+def _file_version(path: str, mtime: float) -> str:
+    """Return a short content hash of a static file (cached per modification time)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def static_url(filename: str) -> str:
+    """Return the URL of a static file with its content hash, so it can be cached for a year."""
+    path = Path(current_app.static_folder or "") / filename
+    version = _file_version(str(path), path.stat().st_mtime)
+    return url_for("static", filename=filename, v=version)
+
+
+def prepare_static(response: Response) -> Response:
+    """Buffer small static files for compression; cache versioned ones for a year."""
+    if request.endpoint != "static" or response.status_code != 200:
+        return response
+    # A buffered body is compressed whole (and the file closed), unlike a streamed one.
+    response.direct_passthrough = False
+    response.make_sequence()
+    if request.args.get("v"):  # the URL changes with the content, so it never goes stale
+        response.cache_control.public = True
+        response.cache_control.max_age = 31536000
+        response.cache_control.immutable = True
+        response.cache_control.no_cache = None
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register the helpers with Jinja."""
+    app.after_request(prepare_static)
     app.jinja_env.globals.update(
+        static_url=static_url,
         icon=icon,
         current_locale=lambda: str(get_locale() or "fi"),
         customer_type_label=customer_type_label,

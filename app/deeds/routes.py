@@ -57,6 +57,9 @@ def new():
         form.unit.errors = [_("Valitse yksikkö listasta.")]
         return render_template("deeds/new.html", form=form), 400
     flash(_("Kiitos! Tekosi on nyt taululla."), "success")
+    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+        # The page's script sent the form; it follows this link itself, so the flash survives.
+        return jsonify(redirect=url_for("board.index")), 201
     return redirect(url_for("board.index"))
 
 
