@@ -2,12 +2,14 @@
 
 import datetime as dt
 
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_babel import format_date
 
 
 def select_locale() -> str:
     """Use the language the user picked, Finnish otherwise (staff tablets vary)."""
+    if not has_request_context():  # CLI commands and services outside a request speak Finnish
+        return "fi"
     chosen = session.get("lang")
     return chosen if chosen in current_app.config["LANGUAGES"] else "fi"
 

@@ -64,6 +64,7 @@ def prepare_static(response: Response) -> Response:
     # A buffered body is compressed whole (and the file closed), unlike a streamed one.
     response.direct_passthrough = False
     response.make_sequence()
+    response.close()  # the body is in memory now; let go of the file at once
     if request.args.get("v"):  # the URL changes with the content, so it never goes stale
         response.cache_control.public = True
         response.cache_control.max_age = 31536000

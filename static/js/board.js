@@ -54,7 +54,9 @@
 
   function photoImg(photo, alt) {
     var img = el("img");
-    var renditions = photo.renditions;
+    var maxWidth = Number(board.dataset.cardMaxWidth) || Infinity;
+    var renditions = photo.renditions.filter(function (r) { return r.width <= maxWidth; });
+    if (!renditions.length) { renditions = photo.renditions.slice(-1); }
     var small = renditions[renditions.length - 1];
     img.src = small.url;
     img.srcset = renditions.map(function (r) { return r.url + " " + r.width + "w"; }).join(", ");

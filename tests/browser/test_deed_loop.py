@@ -20,7 +20,7 @@ def test_post_deed_and_see_it_on_board(app, world, live_server, page, tmp_path):
     page.wait_for_url(live_server + "/deeds/new")
 
     page.set_input_files("input[name=photo]", str(photo))
-    assert page.is_visible("#photo-preview")
+    page.wait_for_selector("#photo-preview", state="visible")
     page.fill("textarea[name=description]", "Kannoin kauppakassit keittiöön asti.")
     page.select_option("select[name=unit]", str(world.unit_id))
     page.select_option("select[name=customer_type]", "end_customer")
@@ -34,7 +34,9 @@ def test_post_deed_and_see_it_on_board(app, world, live_server, page, tmp_path):
     assert "Juvan keskuskeittiö" in card.inner_text()
     image = card.locator("img")
     image.scroll_into_view_if_needed()
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+    )
     natural = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert natural[1] > natural[0], "EXIF orientation 6 makes the stored photo portrait"
 
@@ -61,3 +63,71 @@ def test_board_layout_is_masonry_without_overflow(app, world, live_server, page,
     assert not overflow
     texts = page.locator(".card-text").all_inner_texts()
     assert sorted(texts) == [f"Teko numero {n}" for n in range(4)]
+
+
+def login(page, live_server, username="aino"):
+    """Log in through the form and wait for the board."""
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server + "/")
+
+
+def throttle(page, mbit: float = 10, latency_ms: int = 40) -> None:
+    """Emulate a slow mobile link in Chromium."""
+    cdp = page.context.new_cdp_session(page)
+    rate = mbit * 1_000_000 / 8
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": latency_ms,
+            "downloadThroughput": rate,
+            "uploadThroughput": rate,
+        },
+    )
+
+
+def test_large_photo_is_shrunk_in_the_browser_with_progress(
+    app, world, live_server, page, tmp_path
+):
+    from app.models import Photo
+
+    photo = tmp_path / "iso.jpg"
+    photo.write_bytes(photo_like(4032, 3024, orientation=6))
+    login(page, live_server)
+    throttle(page, mbit=4)
+    page.goto(live_server + "/deeds/new")
+    page.set_input_files("input[name=photo]", str(photo))
+    page.fill("textarea[name=description]", "Iso kuva kutistuu selaimessa.")
+    page.check("input[name=consent]")
+    page.click("#send-button")
+    page.wait_for_function(
+        "() => /^\\d+ %$/.test(document.getElementById('upload-percent').textContent)"
+    )
+    assert page.is_disabled("#send-button"), "no double posting while sending"
+    page.wait_for_url(live_server + "/", timeout=60_000)
+    assert "Kiitos! Tekosi on nyt taululla." in page.inner_text(".flash")
+    with app.app_context():
+        stored = db.session.scalars(sa.select(Photo)).one()
+        # Upright portrait, shrunk to 2560 px on the long side before it left the browser.
+        assert (stored.width, stored.height) == (1920, 2560)
+
+
+def test_refusal_shows_the_message_in_the_form(app, world, live_server, page, tmp_path):
+    photo = tmp_path / "kuva.jpg"
+    photo.write_bytes(photo_like(800, 600))
+    login(page, live_server)
+    page.goto(live_server + "/deeds/new")
+    page.set_input_files("input[name=photo]", str(photo))
+    page.fill("textarea[name=description]", "Unohdin luvan.")
+    page.click("#send-button")
+    error = page.locator(".field-error")
+    error.first.wait_for()
+    assert "Vahvista" in error.first.inner_text()
+    assert page.url == live_server + "/deeds/new"
+    assert page.input_value("textarea[name=description]") == "Unohdin luvan."
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Deed.id))) == 0
