@@ -69,7 +69,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the extension objects and the storage backend to the app."""
     from app import storage
     from app.database import configure_engine
-    from app.extensions import babel, compress, csrf, db, login_manager, migrate
+    from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
     from app.i18n import select_locale
 
     db.init_app(app)
@@ -78,6 +78,7 @@ def register_extensions(app: Flask) -> None:
     compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
+    limiter.init_app(app)
     storage.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
@@ -85,12 +86,16 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach the blueprints and the login gate in front of them."""
-    from app import api, auth, board, deeds, security, templating
+    from app import admin, api, auth, board, deeds, pages, review, security, templating
 
+    app.url_map.converters["int"] = security.DatabaseIdConverter
     app.register_blueprint(auth.bp)
     app.register_blueprint(board.bp)
     app.register_blueprint(deeds.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(pages.bp)
     security.init_app(app)
     templating.init_app(app)
 

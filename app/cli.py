@@ -3,20 +3,23 @@
 import sys
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from app.models import Role
-from app.services import accounts, demo, upkeep
+from app.services import accounts, demo, moderation, privacy, upkeep
 
 user_cli = AppGroup("user", help="Manage users.")
 unit_cli = AppGroup("unit", help="Manage units.")
 storage_cli = AppGroup("storage", help="Check stored files.")
+supervisor_cli = AppGroup("supervisor", help="Choose which supervisors answer for a unit.")
+retention_cli = AppGroup("retention", help="Delete deeds older than RETENTION_MONTHS.")
+unit_cli.add_command(supervisor_cli)
 
 
 def init_app(app: Flask) -> None:
     """Register the command groups."""
-    for group in (user_cli, unit_cli, storage_cli):
+    for group in (user_cli, unit_cli, storage_cli, retention_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
 
@@ -87,6 +90,7 @@ def list_units() -> None:
 
 
 @click.command("demo")
+@with_appcontext  # app.cli groups add it; a plain command needs it (flask test runner)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the instance has users.")
 @click.option("--deeds", "deed_count", default=40, show_default=True)
 def demo_command(if_empty: bool, deed_count: int) -> None:
@@ -116,3 +120,65 @@ def storage_check(fix: bool) -> None:
                f"{len(report.missing)} missing.")
     if report.missing or (report.orphans and not fix):
         sys.exit(1)
+
+
+@user_cli.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def set_password(username: str, password_stdin: bool) -> None:
+    """Give a user a new password (for a forgotten one)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        accounts.set_password(username, password)
+    except accounts.AccountError as error:
+        fail(error)
+    click.echo(f"Password changed for {username}")
+
+
+@supervisor_cli.command("add")
+@click.argument("unit_id", type=int)
+@click.argument("username")
+def add_supervisor(unit_id: int, username: str) -> None:
+    """Make a supervisor answer for a unit (they may then hide its deeds)."""
+    try:
+        unit, user = moderation.add_supervisor(unit_id, username)
+    except moderation.SupervisionError as error:
+        fail(error)
+    click.echo(f"{user.username} supervises {unit.name}")
+
+
+@supervisor_cli.command("remove")
+@click.argument("unit_id", type=int)
+@click.argument("username")
+def remove_supervisor(unit_id: int, username: str) -> None:
+    """Stop a user supervising a unit."""
+    try:
+        moderation.remove_supervisor(unit_id, username)
+    except moderation.SupervisionError as error:
+        fail(error)
+    click.echo(f"{username} no longer supervises unit {unit_id}")
+
+
+@supervisor_cli.command("list")
+@click.argument("unit_id", type=int, required=False)
+def list_supervisors(unit_id: int | None) -> None:
+    """List units and their supervisors."""
+    for unit, user in moderation.supervisions(unit_id):
+        click.echo(f"{unit.id}\t{unit.name}\t{user.username}")
+
+
+@retention_cli.command("run")
+@click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
+@click.option("--months", type=click.IntRange(min=1), default=None,
+              help="Override RETENTION_MONTHS for this run.")
+def retention_run(dry_run: bool, months: int | None) -> None:
+    """Delete deeds (and their photo files) stored longer than the retention period."""
+    months = months or current_app.config["RETENTION_MONTHS"]
+    expired = privacy.run_retention(months, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    for item in expired:
+        click.echo(f"{verb} deed {item.id}\t{item.created_at:%Y-%m-%d}\t{item.unit}\t{item.author}")
+    click.echo(f"{len(expired)} deeds older than {months} months {verb}.")

@@ -2,6 +2,8 @@
 
 from flask_babel import Babel
 from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -30,4 +32,6 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Keys and limits come from app.ratelimit; storage and strategy from the RATELIMIT_* settings.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True, swallow_errors=False)
 compress = Compress()

@@ -2,9 +2,12 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, jsonify, redirect, request, url_for
+from flask import Flask, Response, abort, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import BadRequest
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import db, login_manager
 from app.models import User
@@ -12,10 +15,23 @@ from app.models import User
 # Endpoints reachable without a login; everything else, photos included, needs one.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.setup", "static", "auth.set_language"})
 
+MAX_DATABASE_ID = 2**63 - 1  # SQLite's INTEGER and PostgreSQL's BIGINT
+PERMISSIONS_POLICY = "camera=(self), geolocation=(), microphone=(), payment=(), usb=()"
+PRIVATE_TYPES = frozenset({"text/html", "application/json"})
+FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+
 CSP = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """<int:...> in URLs: a number beyond any database id matches no route (404, not a 500)."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_DATABASE_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def init_app(app: Flask) -> None:
@@ -24,7 +40,11 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
     app.before_request(require_login)
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:  # the real client address and scheme, for rate limits, HSTS and Secure cookies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def load_user(user_id: str) -> User | None:
@@ -61,6 +81,39 @@ def add_security_headers(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    response.headers["Permissions-Policy"] = PERMISSIONS_POLICY
+    if response.mimetype in PRIVATE_TYPES and "Cache-Control" not in response.headers:
+        # Pages show personal data and tablets are shared: never keep them in a cache.
+        response.headers["Cache-Control"] = "no-store"
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
     return response
+
+
+def refuse_nul_characters():
+    """Refuse a NUL in the path (404), a parameter or a form field (400): no person types one."""
+    if "\x00" in request.path:
+        abort(404)
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            _bad_request(_("Virheellinen hakuehto: %(name)s.", name=name.replace("\x00", "")))
+    if request.mimetype in FORM_TYPES:
+        files = request.files.items(multi=True)
+        texts = _pairs(request.form) + [f.filename or "" for _name, f in files]
+        if any("\x00" in text for text in texts):
+            _bad_request(_("Lähetetyssä tekstissä on merkkejä, joita ei voi käyttää."))
+    return None
+
+
+def _bad_request(message: str) -> None:
+    """Abort with 400 and a message for the person."""
+    error = BadRequest()
+    error.user_message = message
+    raise error
+
+
+def _pairs(multidict) -> list[str]:
+    """Every key and value of a MultiDict, flattened."""
+    return [text for pair in multidict.items(multi=True) for text in pair]

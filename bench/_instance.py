@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Role
 from app.services import accounts
 
-USERNAME, PASSWORD = "bench", "bench-salasana"
+USERNAME, PASSWORD = "mittari", "kuusi-jarvea-7"
 
 
 @contextmanager

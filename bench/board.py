@@ -66,7 +66,7 @@ def timed(client, url: str, repeat: int) -> tuple[float, int]:
 
 def measure(count: int, repeat: int) -> dict[str, tuple[float, int]]:
     """Fill an instance with `count` deeds and time the board pages."""
-    with bench_app() as (app, unit_id):
+    with bench_app(WTF_CSRF_ENABLED=False) as (app, unit_id):
         with app.app_context():
             fill(unit_id, count)
             client = app.test_client()

@@ -49,20 +49,48 @@ def photo_like(
     quality: int = 90,
     marker: bool = False,
 ) -> bytes:
-    """Encode a photo-like picture (gradients, shapes, grain) stored as a camera would store it.
+    """Encode a photo-like picture (gradients, shapes, texture, grain) as a camera stores it.
 
     width x height is the stored pixel size; with orientation 5-8 the upright picture is
-    height x width. With marker=True the upright picture has a red square in its top-left corner.
+    height x width. gps=True adds GPS (also inside the EXIF thumbnail of a JPEG), XMP and
+    comments carrying SECRET. marker=True paints a red square in the upright top-left corner.
     """
-    upright_size = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
-    picture = photo_pixels(*upright_size)
+    picture = photo_pixels(*_upright_size(width, height, orientation))
     if marker:
-        side = max(1, min(upright_size) // MARKER_FRACTION)
-        ImageDraw.Draw(picture).rectangle((0, 0, side - 1, side - 1), fill=MARKER_COLOUR)
-    if orientation in _STORED:
-        picture = picture.transpose(_STORED[orientation])
+        _mark(picture)
+    return as_camera_stores(picture, fmt, orientation, gps=gps, quality=quality)
+
+
+def marked(width: int, height: int, *, orientation: int | None = None, fmt: str = "JPEG") -> bytes:
+    """Encode a flat grey picture with a red square in the upright top-left corner."""
+    picture = Image.new("RGB", _upright_size(width, height, orientation), (128, 128, 128))
+    _mark(picture)
+    return as_camera_stores(picture, fmt, orientation, quality=95)
+
+
+def _mark(picture: Image.Image) -> None:
+    """Paint the red marker square (1/8 of the short side) in the top-left corner."""
+    side = max(1, min(picture.size) // MARKER_FRACTION)
+    ImageDraw.Draw(picture).rectangle((0, 0, side - 1, side - 1), fill=MARKER_COLOUR)
+
+
+def _upright_size(width: int, height: int, orientation: int | None) -> tuple[int, int]:
+    """Return the upright size of a picture stored as width x height."""
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+
+
+def as_camera_stores(
+    upright: Image.Image,
+    fmt: str,
+    orientation: int | None,
+    *,
+    gps: bool = False,
+    quality: int = 90,
+) -> bytes:
+    """Turn an upright picture into stored pixels + an EXIF orientation tag, then encode."""
+    stored = upright.transpose(_STORED[orientation]) if orientation in _STORED else upright
     exif = exif_blob(orientation=orientation, gps=gps, thumbnail=gps and fmt == "JPEG")
-    return encode(picture, fmt, quality=quality, exif=exif, secrets=gps)
+    return encode(stored, fmt, quality=quality, exif=exif, secrets=gps)
 
 
 def photo_pixels(width: int, height: int) -> Image.Image:
@@ -302,6 +330,63 @@ def sized_png(width: int, height: int, colour: tuple[int, int, int] = (30, 120, 
     return encode(Image.new("RGB", (width, height), colour), "PNG")
 
 
+def with_profile(profile: bytes, colour: tuple[int, int, int] = (255, 0, 0)) -> bytes:
+    """Return a flat-coloured JPEG carrying the given ICC profile."""
+    picture = Image.new("RGB", (64, 48), colour)
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=95, icc_profile=profile)
+    return buffer.getvalue()
+
+
+# D50-adapted sRGB colorants (ICC v2 matrix/TRC); a profile listing them R<->B swapped describes
+# a colour space where (255, 0, 0) is blue, so converting it to sRGB is easy to see.
+_SRGB_COLORANTS = {
+    b"rXYZ": (0.4361, 0.2225, 0.0139),
+    b"gXYZ": (0.3851, 0.7169, 0.0971),
+    b"bXYZ": (0.1431, 0.0606, 0.7141),
+}
+
+
+def swapped_rb_profile() -> bytes:
+    """Return a valid ICC v2 RGB display profile whose red and blue colorants are swapped."""
+    colorants = {**_SRGB_COLORANTS, b"rXYZ": _SRGB_COLORANTS[b"bXYZ"]}
+    colorants[b"bXYZ"] = _SRGB_COLORANTS[b"rXYZ"]
+    gamma = b"curv" + bytes(4) + struct.pack(">IH", 1, round(2.2 * 256)) + bytes(2)
+    text = b"Swapped red/blue test space"
+    description = b"desc" + bytes(4) + struct.pack(">I", len(text) + 1) + text + bytes(1)
+    description += bytes(4 + 4 + 2 + 1 + 67)  # empty Unicode and ScriptCode parts
+    tags = {
+        b"desc": description,
+        b"wtpt": _xyz((0.9642, 1.0, 0.8249)),
+        **{sig: _xyz(xyz) for sig, xyz in colorants.items()},
+        b"rTRC": gamma,
+        b"gTRC": gamma,
+        b"bTRC": gamma,
+        b"cprt": b"text" + bytes(4) + b"public domain\x00",
+    }
+    return _icc(tags)
+
+
+def _xyz(xyz: tuple[float, float, float]) -> bytes:
+    """Return an ICC XYZType with s15Fixed16 numbers."""
+    return b"XYZ " + bytes(4) + b"".join(struct.pack(">i", round(v * 65536)) for v in xyz)
+
+
+def _icc(tags: dict[bytes, bytes]) -> bytes:
+    """Assemble header, tag table and 4-byte-aligned tag data into an ICC profile."""
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = struct.pack(">I", len(tags)), b""
+    for signature, body in tags.items():
+        table += signature + struct.pack(">II", offset + len(data), len(body))
+        data += body.ljust(-(-len(body) // 4) * 4, b"\x00")  # tags start on 4-byte boundaries
+    size = offset + len(data)
+    header = struct.pack(
+        ">I4sI4s4s4s12s4s", size, b"", 0x02100000, b"mntr", b"RGB ", b"XYZ ", bytes(12), b"acsp"
+    )
+    header += bytes(24) + struct.pack(">I", 0) + _xyz((0.9642, 1.0, 0.8249))[8:]
+    return header.ljust(128, b"\x00") + table + data
+
+
 # --- inputs that must be refused -------------------------------------------------------------
 
 
@@ -350,3 +435,11 @@ def psnr(a: Image.Image, b: Image.Image) -> float:
     squared = sum(count * (i % 256) ** 2 for i, count in enumerate(histogram))
     mse = squared / (a.width * a.height * 3)
     return math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
+
+
+def jpeg_claiming(width: int, height: int) -> bytes:
+    """Return a small baseline JPEG whose SOF0 header is rewritten to claim width x height."""
+    data = bytearray(encode(Image.new("RGB", (16, 16), "grey"), "JPEG"))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)

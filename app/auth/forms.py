@@ -25,3 +25,10 @@ class SetupForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", message=_l("Salasanat eivät täsmää."))],
     )
     submit = SubmitField(_l("Luo ylläpitäjä"))
+
+
+class ReauthForm(FlaskForm):
+    """The password again, before admin actions."""
+
+    password = PasswordField(_l("Salasana"), validators=[DataRequired(), Length(max=256)])
+    submit = SubmitField(_l("Jatka"))

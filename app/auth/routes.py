@@ -4,13 +4,16 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from app import ratelimit
 from app.auth import bp
-from app.auth.forms import LoginForm, SetupForm
+from app.auth.forms import LoginForm, ReauthForm, SetupForm
+from app.permissions import mark_password_entered
 from app.security import safe_next
 from app.services import accounts
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@ratelimit.login_limits
 def login():
     """Log a user in with username and password."""
     if not accounts.has_users():
@@ -35,6 +38,21 @@ def start_session(user) -> None:
     if lang:
         session["lang"] = lang
     login_user(user, remember=False)
+    mark_password_entered()
+
+
+@bp.route("/reauth", methods=["GET", "POST"])
+@ratelimit.reauth_limits
+def reauth():
+    """Ask for the password again before admin actions, then go back to them."""
+    form = ReauthForm()
+    if not form.validate_on_submit():
+        return render_template("auth/reauth.html", form=form), 400 if form.is_submitted() else 200
+    if not current_user.check_password(form.password.data):
+        form.password.errors.append(_("Salasana ei ole oikein."))
+        return render_template("auth/reauth.html", form=form), 400
+    mark_password_entered()
+    return redirect(safe_next(request.args.get("next")))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -9,6 +9,7 @@ from wtforms import BooleanField, DateField, SelectField, SubmitField, TextAreaF
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from app.models import DESCRIPTION_MAX, CustomerType
+from app.validation import one_file, plain_text, safe_filename
 
 EARLIEST_DATE = dt.date(2000, 1, 1)
 
@@ -34,13 +35,14 @@ class DeedForm(FlaskForm):
 
     photo = FileField(
         _l("Ota kuva tai valitse kuva"),
-        validators=[FileRequired(_l("Valitse kuva."))],
+        validators=[FileRequired(_l("Valitse kuva.")), one_file, safe_filename],
     )
     description = TextAreaField(
         _l("Mitä teit?"),
         filters=[strip_text],
         validators=[
             DataRequired(_l("Kerro lyhyesti, mitä teit.")),
+            plain_text,
             Length(
                 max=DESCRIPTION_MAX,
                 message=_l("Kuvaus on liian pitkä (enintään %(max)d merkkiä)."),

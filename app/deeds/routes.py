@@ -17,7 +17,7 @@ from app import images
 from app.deeds import bp
 from app.deeds.forms import DeedForm
 from app.security import safe_next
-from app.services import board, deeds, photos
+from app.services import board, deeds, moderation, photos
 
 IMAGE_REFUSALS = {
     "empty": _l("Kuvatiedosto on tyhjä. Ota kuva uudelleen tai valitse toinen kuva."),
@@ -77,21 +77,26 @@ def new_deed(form: DeedForm) -> deeds.NewDeed:
 @bp.route("/deeds/<int:deed_id>")
 def show(deed_id: int):
     """Show one deed with its large photo."""
-    deed = board.get_deed(deed_id)
+    deed = board.get_deed(deed_id, current_user)
     if deed is None:
         abort(404)
     thanked = board.thanked_by(current_user, [deed.id])
-    return render_template("deeds/show.html", deed=deed, thanked=deed.id in thanked)
+    return render_template(
+        "deeds/show.html",
+        deed=deed,
+        thanked=deed.id in thanked,
+        can_moderate=moderation.can_moderate(current_user, deed),
+    )
 
 
 @bp.route("/deeds/<int:deed_id>/thanks", methods=["POST"])
 def thank(deed_id: int):
     """Thank a deed (or take the thanks back) and return to where the user was."""
-    if board.get_deed(deed_id) is None:
+    if board.get_deed(deed_id, current_user) is None:
         abort(404)
     thanked = deeds.toggle_thanks(current_user, deed_id)
     if request.accept_mimetypes.best == "application/json":
-        deed = board.get_deed(deed_id)
+        deed = board.get_deed(deed_id, current_user)
         return jsonify(thanked=thanked, thanks_count=deed.thanks_count if deed else 0)
     target = request.form.get("next") or url_for("deeds.show", deed_id=deed_id)
     return redirect(safe_next(target))
@@ -100,7 +105,7 @@ def thank(deed_id: int):
 @bp.route("/photos/<path:key>")
 def photo(key: str):
     """Send a stored photo file to a logged-in user, cached privately for a year."""
-    rendition = photos.visible_rendition(key)
+    rendition = photos.visible_rendition(key, current_user)
     if rendition is None:
         abort(404)
     return photos.send_rendition(rendition)

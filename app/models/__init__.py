@@ -9,11 +9,14 @@ from app.models.deeds import (
     Thanks,
     Visibility,
 )
+from app.models.moderation import AuditAction, AuditEntry, UnitSupervisor
 from app.models.places import Municipality, Unit
 from app.models.users import Role, User
 
 __all__ = [
     "DESCRIPTION_MAX",
+    "AuditAction",
+    "AuditEntry",
     "CustomerType",
     "Deed",
     "Municipality",
@@ -22,6 +25,7 @@ __all__ = [
     "Role",
     "Thanks",
     "Unit",
+    "UnitSupervisor",
     "User",
     "Visibility",
 ]

@@ -48,6 +48,8 @@ class Deed(db.Model):
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
     customer_type: Mapped[CustomerType | None] = mapped_column(enum_column(CustomerType))
     consent_confirmed: Mapped[bool] = mapped_column(default=False)
+    # The author confirms consent when posting; when they did is kept for access requests.
+    consent_confirmed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     visibility: Mapped[Visibility] = mapped_column(
         enum_column(Visibility), default=Visibility.VISIBLE
     )

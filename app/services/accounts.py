@@ -4,13 +4,15 @@ import re
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Municipality, Role, Unit, User
+from app.services.passwords import PASSWORD_MIN, password_problem  # noqa: F401 (re-export)
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-PASSWORD_MIN = 8
+_UNKNOWN_USER_HASH = generate_password_hash("no such user")
 
 
 class AccountError(ValueError):
@@ -29,8 +31,9 @@ def check_new_user(username: str, password: str) -> None:
             _l("Käyttäjätunnuksessa saa olla 2–64 merkkiä: pieniä kirjaimia a–z, numeroita, "
                "piste, viiva tai alaviiva.")
         )
-    if len(password) < PASSWORD_MIN:
-        raise AccountError(_l("Salasanassa pitää olla vähintään %(n)s merkkiä.", n=PASSWORD_MIN))
+    problem = password_problem(username, password)
+    if problem:
+        raise AccountError(problem)
     if find_user(username) is not None:
         raise AccountError(_l("Käyttäjätunnus on jo käytössä."))
 
@@ -78,7 +81,11 @@ def find_user(username: str) -> User | None:
 def authenticate(username: str, password: str) -> User | None:
     """Return the active user whose password matches, else None."""
     user = find_user(username)
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        # Hash anyway, so the answer takes as long whether or not the user exists.
+        check_password_hash(_UNKNOWN_USER_HASH, password)
+        return None
+    if not user.check_password(password) or not user.active:
         return None
     return user
 
@@ -90,6 +97,19 @@ def set_active(username: str, active: bool) -> User:
         if user is None:
             raise AccountError(_l("Käyttäjää ei löytynyt."))
         user.active = active
+    return user
+
+
+def set_password(username: str, password: str) -> User:
+    """Give an existing user a new password that passes the password rules."""
+    with write_transaction():
+        user = find_user(username)
+        if user is None:
+            raise AccountError(_l("Käyttäjää ei löytynyt."))
+        problem = password_problem(user.username, password)
+        if problem:
+            raise AccountError(problem)
+        user.set_password(password)
     return user
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.models import Deed, Municipality, Photo, Thanks, Unit, User, Visibility
+from app.services import moderation
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,10 @@ class BoardPage:
 
 def board_page(viewer: User, filters: BoardFilter, cursor: int | None, limit: int) -> BoardPage:
     """Return up to `limit` visible deeds older than the cursor, in a fixed number of queries."""
-    query = visible_deeds(filters).order_by(Deed.id.desc()).limit(limit + 1)
+    # The board lists only deeds on the board; hidden ones stay reachable by link for the
+    # people who answer for them. One plain condition lets the (visibility, id) index serve
+    # "newest first" without sorting: an OR here would sort every matching row.
+    query = on_board(filters).order_by(Deed.id.desc()).limit(limit + 1)
     if cursor is not None:
         query = query.where(Deed.id < cursor)
     deeds = list(db.session.scalars(query))
@@ -39,9 +43,20 @@ def board_page(viewer: User, filters: BoardFilter, cursor: int | None, limit: in
     return BoardPage(deeds, next_cursor, thanked_by(viewer, [d.id for d in deeds]))
 
 
-def visible_deeds(filters: BoardFilter) -> sa.Select:
-    """Select visible deeds matching the filters, with everything a card shows."""
+def visible_deeds(filters: BoardFilter, viewer: User | None = None) -> sa.Select:
+    """Select the deeds the viewer may see matching the filters, with everything a card shows."""
+    query = sa.select(Deed).where(moderation.visible_to(viewer)).options(*card_loads())
+    return apply_filters(query, filters)
+
+
+def on_board(filters: BoardFilter) -> sa.Select:
+    """Select the deeds on the board matching the filters, with everything a card shows."""
     query = sa.select(Deed).where(Deed.visibility == Visibility.VISIBLE).options(*card_loads())
+    return apply_filters(query, filters)
+
+
+def apply_filters(query: sa.Select, filters: BoardFilter) -> sa.Select:
+    """Narrow a deed query to a municipality and/or unit."""
     if filters.municipality_id is not None:
         query = query.where(Deed.municipality_id == filters.municipality_id)
     if filters.unit_id is not None:
@@ -69,9 +84,9 @@ def thanked_by(viewer: User, deed_ids: list[int]) -> frozenset[int]:
     return frozenset(db.session.scalars(query))
 
 
-def get_deed(deed_id: int) -> Deed | None:
-    """Return one visible deed with its card data."""
-    query = visible_deeds(BoardFilter()).where(Deed.id == deed_id)
+def get_deed(deed_id: int, viewer: User | None = None) -> Deed | None:
+    """Return one deed the viewer may see (without a viewer: a visible one), with its card data."""
+    query = visible_deeds(BoardFilter(), viewer).where(Deed.id == deed_id)
     return db.session.scalar(query)
 
 

@@ -14,6 +14,7 @@ from app import images
 from app.database import write_transaction
 from app.extensions import db
 from app.models import CustomerType, Deed, Photo, Rendition, Thanks, Unit, User
+from app.models.base import utcnow
 from app.storage import current_storage
 
 
@@ -122,6 +123,7 @@ def insert_deed(author: User, unit_id: int, new: NewDeed, stored: list[StoredPho
         municipality_id=unit.municipality_id,
         customer_type=new.customer_type,
         consent_confirmed=new.consent,
+        consent_confirmed_at=utcnow(),
     )
     deed.photos = [photo_row(position, photo) for position, photo in enumerate(stored)]
     db.session.add(deed)
@@ -168,13 +170,20 @@ def delete_unreferenced(keys: Iterable[str]) -> None:
 def delete_deed(deed_id: int) -> None:
     """Delete a deed with its photos, thanks and every file no other photo shares."""
     with write_transaction():
-        deed = db.session.get(Deed, deed_id)
-        if deed is None:
-            return
-        keys = [r.key for photo in deed.photos for r in photo.renditions]
-        db.session.execute(sa.delete(Thanks).where(Thanks.deed_id == deed_id))
-        db.session.delete(deed)
+        keys = remove_deed_rows(deed_id)
     delete_unreferenced(keys)
+
+
+def remove_deed_rows(deed_id: int) -> list[str]:
+    """Delete a deed's rows in the caller's transaction; return its file keys to clean up after."""
+    deed = db.session.get(Deed, deed_id)
+    if deed is None:
+        return []
+    keys = [r.key for photo in deed.photos for r in photo.renditions]
+    db.session.execute(sa.delete(Thanks).where(Thanks.deed_id == deed_id))
+    db.session.delete(deed)
+    db.session.flush()
+    return keys
 
 
 def toggle_thanks(user: User, deed_id: int) -> bool:

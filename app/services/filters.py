@@ -2,13 +2,13 @@
 
 from collections.abc import Mapping
 
-from flask import abort
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
 from app.services.board import BoardFilter
 
 MAX_ID = 2**63 - 1
+MAX_DIGITS = len(str(MAX_ID))
 
 
 def positive_int(args: Mapping[str, str], name: str) -> int | None:
@@ -16,10 +16,12 @@ def positive_int(args: Mapping[str, str], name: str) -> int | None:
     raw = args.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+    # isascii(): str.isdigit() also accepts digits such as "²" that int() cannot read.
+    # The length check first: int() refuses (ValueError) strings of over 4300 digits.
+    if len(raw) > MAX_DIGITS or not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
         error = BadRequest()
         error.user_message = _("Virheellinen hakuehto: %(name)s.", name=name)
-        abort(error)
+        raise error  # abort() takes a status code or a Response, not an exception
     return int(raw)
 
 

@@ -1,0 +1,16 @@
+"""Confirmation forms for admin actions that cannot be undone."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SubmitField
+from wtforms.validators import DataRequired
+
+
+class EraseForm(FlaskForm):
+    """A tick that says the admin knows erasing is final."""
+
+    confirm = BooleanField(
+        _l("Ymmärrän, että poistoa ei voi perua."),
+        validators=[DataRequired(_l("Vahvista poisto rastittamalla ruutu."))],
+    )
+    submit = SubmitField(_l("Poista pysyvästi"))

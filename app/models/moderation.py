@@ -1,0 +1,45 @@
+"""Who supervises which unit, and the audit log of moderation and erasure."""
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.base import enum_column, utcnow
+
+
+class UnitSupervisor(db.Model):
+    """A supervisor (esihenkilö) responsible for one unit; a unit may have several."""
+
+    __tablename__ = "unit_supervisor"
+
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), primary_key=True, index=True)
+
+
+class AuditAction(enum.StrEnum):
+    """What was done to a deed or a user."""
+
+    HIDE = "hide"
+    UNHIDE = "unhide"
+    ERASE_DEED = "erase_deed"
+    ERASE_USER = "erase_user"
+    RETENTION = "retention"
+    EXPORT = "export"
+
+
+class AuditEntry(db.Model):
+    """One moderation or privacy action: who, what, on which id, when; never the content."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    # The actor's row may be erased later; the username stays so the log still says who acted.
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    actor_username: Mapped[str] = mapped_column(sa.String(64))
+    action: Mapped[AuditAction] = mapped_column(enum_column(AuditAction))
+    target_type: Mapped[str] = mapped_column(sa.String(16))
+    target_id: Mapped[int]

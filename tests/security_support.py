@@ -1,0 +1,127 @@
+"""Helpers shared by the security and privacy tests: deeds, roles, files and row counts."""
+
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+import sqlalchemy as sa
+from PIL import Image
+
+from app.extensions import db
+from app.models import Deed, Photo, Rendition, Role, Thanks, Visibility
+from app.services import accounts, deeds, moderation
+from app.services.deeds import NewDeed
+from tests.conftest import PASSWORD
+
+HAPPENED_ON = dt.date(2026, 6, 2)
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
+def tiny_jpeg(seed: int = 0, size: tuple[int, int] = (64, 48), fmt: str = "JPEG") -> bytes:
+    """A small picture whose content (and so its stored files) differs per seed."""
+    colour = ((seed * 67) % 256, (seed * 131 + 40) % 256, (seed * 29 + 90) % 256)
+    picture = Image.new("RGB", size, colour)
+    picture.putpixel((seed % size[0], 0), (255 - colour[0], 0, 0))
+    buffer = io.BytesIO()
+    picture.save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def make_user(app, username: str, role: Role = Role.EMPLOYEE) -> int:
+    """Create a user with the shared test password; return the id."""
+    with app.app_context():
+        user_id = accounts.create_user(username, PASSWORD, role=role, display_name=username).id
+        db.session.remove()
+    return user_id
+
+
+def supervise(app, unit_id: int, username: str) -> None:
+    """Make the supervisor answer for the unit."""
+    with app.app_context():
+        moderation.add_supervisor(unit_id, username)
+        db.session.remove()
+
+
+def make_deed(
+    app, unit_id: int, username: str = "aino", *, seed: int = 0, photo: bytes | None = None,
+    description: str = "Leivoin asiakkaalle pullaa.", hidden: bool = False,
+) -> int:
+    """Post a deed through the service (with a photo), optionally hidden; return its id."""
+    with app.app_context():
+        new = NewDeed(description, unit_id, HAPPENED_ON, None, True)
+        upload = io.BytesIO(photo if photo is not None else tiny_jpeg(seed))
+        deed_id = deeds.create_deed(accounts.find_user(username), new, [upload]).id
+        if hidden:
+            db.session.execute(
+                sa.update(Deed).where(Deed.id == deed_id).values(visibility=Visibility.HIDDEN)
+            )
+            db.session.commit()
+        db.session.remove()
+    return deed_id
+
+
+def deed_keys(app, deed_id: int) -> list[str]:
+    """The storage keys of every rendition of a deed."""
+    with app.app_context():
+        keys = list(
+            db.session.scalars(
+                sa.select(Rendition.key).join(Rendition.photo).where(Photo.deed_id == deed_id)
+            )
+        )
+        db.session.remove()
+    return keys
+
+
+def stored_files(app) -> list[str]:
+    """Every file under the upload folder (temp files of unfinished writes too), relative."""
+    root = Path(app.config["UPLOAD_FOLDER"])
+    if not root.exists():
+        return []
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def row_counts(app) -> dict[str, int]:
+    """How many deeds, photos, renditions and thanks exist."""
+    with app.app_context():
+        counts = {
+            model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+            for model in (Deed, Photo, Rendition, Thanks)
+        }
+        db.session.remove()
+    return counts
+
+
+def login(client, username: str, password: str = PASSWORD):
+    """Log in through the form (CSRF off)."""
+    return client.post("/login", data={"username": username, "password": password})
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """Read the CSRF token from the meta tag of a page."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_META.search(html)
+    assert match, f"no csrf-token meta on {path}"
+    return match.group(1)
+
+
+def build_matrix_world(app, world) -> dict[str, object]:
+    """Deeds of unit A by another employee (some hidden), supervisors of A and B, a victim."""
+    make_user(app, "sanni", Role.SUPERVISOR)
+    make_user(app, "pertti")
+    victim = make_user(app, "poistettava")
+    supervise(app, world.unit_id, "riitta")
+    supervise(app, world.other_unit_id, "sanni")
+    ids: dict[str, object] = {
+        "visible": make_deed(app, world.unit_id, "pertti", seed=1),
+        "hidden": make_deed(app, world.unit_id, "pertti", seed=2, hidden=True),
+        "own_hidden": make_deed(app, world.unit_id, "aino", seed=3, hidden=True),
+        "to_hide": make_deed(app, world.unit_id, "pertti", seed=4),
+        "to_unhide": make_deed(app, world.unit_id, "pertti", seed=5, hidden=True),
+        "to_erase": make_deed(app, world.unit_id, "pertti", seed=6),
+        "victim": victim,
+    }
+    make_deed(app, world.other_unit_id, "poistettava", seed=7)
+    ids["visible_key"] = deed_keys(app, ids["visible"])[0]
+    ids["hidden_key"] = deed_keys(app, ids["hidden"])[0]
+    return ids

@@ -1,0 +1,159 @@
+"""The authorization matrix: every route in the URL map x every role, with the expected status.
+
+A route missing from MATRIX fails test_every_route_is_in_the_matrix, so a new route cannot ship
+without a decision about who may use it.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from app.security import PUBLIC_ENDPOINTS
+from tests.security_support import build_matrix_world, login
+
+ROLES = ("anonymous", "employee", "supervisor_own", "supervisor_other", "leader", "admin")
+USERNAMES = {
+    "employee": "aino",
+    "supervisor_own": "riitta",
+    "supervisor_other": "sanni",
+    "leader": "kalle",
+    "admin": "admin",
+}
+LOGIN = 302  # anonymous users are sent to the login page
+ERASE = {"confirm": "y"}
+
+
+def everyone(status: int, anonymous: int = LOGIN) -> dict[str, int]:
+    """The same status for every logged-in role."""
+    return {"anonymous": anonymous, **dict.fromkeys(USERNAMES, status)}
+
+
+def admin_only(status: int) -> dict[str, int]:
+    """The status for admins; 403 for the other roles."""
+    return {"anonymous": LOGIN, **dict.fromkeys(USERNAMES, 403), "admin": status}
+
+
+def answerable(status: int, others: int) -> dict[str, int]:
+    """For a hidden deed: its unit's supervisor and admins get `status`, the rest `others`."""
+    return {
+        "anonymous": LOGIN,
+        "employee": others,
+        "supervisor_own": status,
+        "supervisor_other": others,
+        "leader": others,
+        "admin": status,
+    }
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request and the status each role gets; {placeholders} are filled from the world."""
+
+    endpoint: str
+    method: str
+    path: str
+    expected: dict[str, int]
+    data: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+
+
+# Ordered: a case never depends on a later one; the deeds each POST changes are its own.
+MATRIX = [
+    Case("static", "GET", "/static/css/app.css", everyone(200, anonymous=200)),
+    Case("auth.login", "GET", "/login", everyone(302, anonymous=200)),
+    Case("auth.login", "POST", "/login", everyone(302, anonymous=400),
+         {"username": "nobody", "password": "wrong-password"}),
+    Case("auth.setup", "GET", "/setup", everyone(404, anonymous=404), note="users exist"),
+    Case("auth.setup", "POST", "/setup", everyone(404, anonymous=404)),
+    Case("auth.set_language", "POST", "/language", everyone(302, anonymous=302), {"lang": "fi"}),
+    Case("auth.reauth", "GET", "/reauth", everyone(200)),
+    Case("auth.reauth", "POST", "/reauth", everyone(400), {"password": "wrong-password"}),
+    Case("board.index", "GET", "/", everyone(200)),
+    Case("api.deeds", "GET", "/api/deeds", everyone(200, anonymous=401)),
+    Case("pages.privacy", "GET", "/privacy", everyone(200)),
+    Case("deeds.new", "GET", "/deeds/new", everyone(200)),
+    Case("deeds.new", "POST", "/deeds/new", everyone(400), {"description": "x"},
+         note="past the gate: the form answers (no photo)"),
+    Case("deeds.show", "GET", "/deeds/{visible}", everyone(200)),
+    Case("deeds.show", "GET", "/deeds/{hidden}", answerable(200, 404), note="hidden"),
+    Case("deeds.show", "GET", "/deeds/{own_hidden}", {**answerable(200, 404), "employee": 200},
+         note="the author sees their own hidden deed"),
+    Case("deeds.photo", "GET", "/photos/{visible_key}", everyone(200)),
+    Case("deeds.photo", "GET", "/photos/{hidden_key}", answerable(200, 404)),
+    Case("deeds.photo", "GET", "/photos/photos/00/nothing.webp", everyone(404)),
+    Case("deeds.thank", "POST", "/deeds/{visible}/thanks", everyone(302)),
+    Case("deeds.thank", "POST", "/deeds/{hidden}/thanks", answerable(302, 404)),
+    Case("review.hide", "POST", "/deeds/{to_hide}/hide",
+         {**answerable(302, 403), "anonymous": LOGIN}),
+    Case("review.hide", "POST", "/deeds/{hidden}/hide", answerable(302, 404),
+         note="hidden already: unseen by others"),
+    Case("review.unhide", "POST", "/deeds/{to_unhide}/unhide", answerable(302, 404)),
+    Case("review.unhide", "POST", "/deeds/{visible}/unhide", answerable(302, 403),
+         note="visible already: a no-op for moderators"),
+    Case("review.hidden", "GET", "/review/hidden", everyone(200),
+         note="each sees only the hidden deeds they answer for"),
+    Case("admin.users", "GET", "/admin/users", admin_only(200)),
+    Case("admin.audit_log", "GET", "/admin/audit", admin_only(200)),
+    Case("admin.export_user", "GET", "/admin/users/{victim}/export", admin_only(200)),
+    Case("admin.export_user", "GET", "/admin/users/999999/export", admin_only(404)),
+    Case("admin.erase_user", "GET", "/admin/users/{victim}/erase", admin_only(200)),
+    Case("admin.erase_user", "POST", "/admin/users/{victim}/erase", admin_only(302), ERASE),
+    Case("admin.erase_user", "GET", "/admin/users/999999/erase", admin_only(404)),
+    Case("admin.erase_deed", "GET", "/admin/deeds/{to_erase}/erase", admin_only(200)),
+    Case("admin.erase_deed", "POST", "/admin/deeds/{to_erase}/erase", admin_only(302), ERASE),
+    Case("admin.erase_deed", "GET", "/admin/deeds/999999/erase", admin_only(404)),
+    Case("auth.logout", "POST", "/logout", everyone(302, anonymous=302)),
+]
+
+
+@pytest.fixture
+def matrix_world(app, world):
+    """Deeds of unit A by another employee (some hidden), supervisors of A and B, a victim."""
+    return build_matrix_world(app, world)
+
+
+def test_every_route_is_in_the_matrix(app):
+    """Each (endpoint, method) of the URL map has at least one case, and no case is stale."""
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    covered = {(case.endpoint, case.method) for case in MATRIX}
+    assert routes - covered == set(), "routes without an entry in MATRIX"
+    assert covered - routes == set(), "MATRIX entries for routes that no longer exist"
+
+
+def test_every_case_names_every_role():
+    """No role is forgotten in any case."""
+    for case in MATRIX:
+        assert set(case.expected) == set(ROLES), case
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_gets_expected_status_everywhere(app, client, matrix_world, role):
+    """Walk the matrix as one role; collect every mismatch so one run shows them all."""
+    if role != "anonymous":
+        assert login(client, USERNAMES[role]).status_code == 302
+    mismatches = []
+    for case in MATRIX:
+        path = case.path.format(**matrix_world)
+        response = client.open(path, method=case.method, data=case.data)
+        response.close()  # file responses (photos, static) hold an open file until closed
+        if response.status_code != case.expected[role]:
+            mismatches.append(
+                f"{case.method} {path} ({case.note or case.endpoint}): "
+                f"got {response.status_code}, expected {case.expected[role]}"
+            )
+        gated = case.endpoint not in PUBLIC_ENDPOINTS
+        if role == "anonymous" and gated and response.status_code == LOGIN:
+            assert response.headers["Location"].startswith("/login"), case
+    assert mismatches == []
+
+
+def test_a_route_outside_the_matrix_fails_the_check(app):
+    """The completeness check really notices a new route."""
+    app.add_url_rule("/new-route", "new_route", lambda: "hi")
+    routes = {(rule.endpoint, m) for rule in app.url_map.iter_rules() for m in rule.methods}
+    covered = {(case.endpoint, case.method) for case in MATRIX}
+    assert ("new_route", "GET") in routes - covered

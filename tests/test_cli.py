@@ -1,0 +1,248 @@
+"""flask commands: users, units, demo data and the storage check."""
+
+import datetime as dt
+import io
+import re
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import CustomerType, Deed, Rendition, Role, Unit, User
+from app.services import accounts, deeds
+from tests.conftest import PASSWORD
+from tests.imagegen import photo_like
+
+NEW_PASSWORD = "uusi-salasana-9"
+
+
+def create_user(runner, username: str, password: str = NEW_PASSWORD, *options: str):
+    """Run `flask user create USERNAME ... --password-stdin` with the password on stdin."""
+    return runner.invoke(
+        args=["user", "create", username, *options, "--password-stdin"], input=f"{password}\n"
+    )
+
+
+def login(client, username: str, password: str):
+    """Log in through the form; return the response."""
+    return client.post("/login", data={"username": username, "password": password})
+
+
+def count(app, model) -> int:
+    """Count the rows of a model."""
+    with app.app_context():
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        db.session.remove()
+    return total
+
+
+def test_user_create_then_login(app, runner, client):
+    """A user made on the command line can log in through the web form."""
+    result = create_user(
+        runner, "sanna", NEW_PASSWORD, "--role", "supervisor", "--display-name", "Sanna Sävel"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "Created supervisor sanna" in result.output
+    with app.app_context():
+        user = accounts.find_user("sanna")
+        assert (user.role, user.display_name, user.active) == (Role.SUPERVISOR, "Sanna Sävel", True)
+        assert user.password_hash != NEW_PASSWORD
+        db.session.remove()
+    response = login(client, "sanna", NEW_PASSWORD)
+    assert response.status_code == 302
+    assert "Sanna Sävel" in client.get("/").get_data(as_text=True)
+
+
+def test_user_create_defaults_to_employee(app, runner):
+    """Without --role the user is an employee, shown by the username."""
+    assert create_user(runner, "Mikko").exit_code == 0
+    with app.app_context():
+        user = accounts.find_user("mikko")
+        assert (user.username, user.role, user.display_name) == ("mikko", Role.EMPLOYEE, "mikko")
+        db.session.remove()
+
+
+def test_user_create_refuses_duplicate(app, runner, world):
+    """An existing username (in any case) fails with a message and a non-zero exit."""
+    result = create_user(runner, "AINO")
+    assert result.exit_code != 0
+    assert "Käyttäjätunnus on jo käytössä." in result.output
+    assert count(app, User) == 4
+
+
+def test_user_create_refuses_short_password(app, runner):
+    """A password under 8 characters fails with a message and creates nobody."""
+    result = create_user(runner, "sanna", "lyhyt")
+    assert result.exit_code != 0
+    assert "vähintään 8 merkkiä" in result.output
+    assert count(app, User) == 0
+
+
+def test_user_create_refuses_bad_username_and_role(app, runner):
+    """A username with spaces and an unknown role are refused."""
+    bad_name = create_user(runner, "huono nimi")
+    assert bad_name.exit_code != 0
+    assert "Käyttäjätunnuksessa" in bad_name.output
+    bad_role = create_user(runner, "sanna", NEW_PASSWORD, "--role", "king")
+    assert bad_role.exit_code != 0
+    assert "king" in bad_role.output
+    assert count(app, User) == 0
+
+
+def test_user_list(runner, world):
+    """`user list` shows each user with role and state."""
+    result = runner.invoke(args=["user", "list"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["admin", "aino", "kalle", "riitta"]
+    assert "aino\temployee\tactive\tAino" in lines
+
+
+def test_user_deactivate_stops_login(runner, client, world):
+    """A deactivated user cannot log in and shows as inactive."""
+    result = runner.invoke(args=["user", "deactivate", "aino"])
+    assert result.exit_code == 0
+    assert "Deactivated aino" in result.output
+
+    assert login(client, "aino", PASSWORD).status_code == 400
+    assert "aino\temployee\tinactive" in runner.invoke(args=["user", "list"]).output
+    assert login(client, "riitta", PASSWORD).status_code == 302
+
+
+def test_user_deactivate_unknown_fails(runner, world):
+    """Deactivating someone who does not exist is an error."""
+    result = runner.invoke(args=["user", "deactivate", "nobody"])
+    assert result.exit_code != 0
+    assert "Käyttäjää ei löytynyt." in result.output
+
+
+def test_unit_create(app, runner):
+    """`unit create` adds a unit to an existing municipality (case-insensitive)."""
+    result = runner.invoke(
+        args=["unit", "create", "Rantasalmen koulun keittiö", "--municipality", "rantasalmi"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created unit Rantasalmen koulun keittiö (Rantasalmi)" in result.output
+    with app.app_context():
+        unit = db.session.scalars(sa.select(Unit)).one()
+        assert (unit.name, unit.municipality.name, unit.active) == (
+            "Rantasalmen koulun keittiö",
+            "Rantasalmi",
+            True,
+        )
+        db.session.remove()
+    listed = runner.invoke(args=["unit", "list"]).output
+    assert "Rantasalmi\tRantasalmen koulun keittiö" in listed
+
+
+def test_unit_create_refuses_unknown_municipality_and_duplicate(app, runner, world):
+    """An unknown municipality or an existing unit fails with a message."""
+    unknown = runner.invoke(args=["unit", "create", "Keittiö", "--municipality", "Mikkeli"])
+    assert unknown.exit_code != 0
+    assert "Kuntaa ei löytynyt: Mikkeli" in unknown.output
+
+    duplicate = runner.invoke(
+        args=["unit", "create", "Juvan keskuskeittiö", "--municipality", "Juva"]
+    )
+    assert duplicate.exit_code != 0
+    assert "Yksikkö on jo olemassa." in duplicate.output
+    assert count(app, Unit) == 2
+
+
+def test_demo_fills_an_empty_instance(app, runner, client):
+    """`demo --deeds 3` creates units, users and 3 deeds; the printed admin login works."""
+    result = runner.invoke(args=["demo", "--deeds", "3"])
+
+    assert result.exit_code == 0, result.output
+    assert count(app, Deed) == 3
+    assert count(app, Unit) >= 3
+    assert count(app, User) >= 2
+    assert count(app, Rendition) > 0
+    username, password = re.search(r"Log in as (\S+) / (\S+)", result.output).groups()
+    assert login(client, username, password).status_code == 302
+    board = client.get("/").get_data(as_text=True)
+    assert len(re.findall(r'<article class="card"', board)) == 3
+    with app.app_context():
+        assert accounts.find_user(username).role == Role.ADMIN
+        db.session.remove()
+
+
+def test_demo_refuses_a_non_empty_instance(app, runner, world):
+    """Demo data never goes into an instance that has users."""
+    result = runner.invoke(args=["demo", "--deeds", "3"])
+    assert result.exit_code != 0
+    assert "already has users" in result.output
+    assert count(app, Deed) == 0
+    assert count(app, User) == 4
+
+
+def test_demo_if_empty_is_a_noop_on_a_non_empty_instance(app, runner, world):
+    """`demo --if-empty` on an instance with data changes nothing and exits 0."""
+    result = runner.invoke(args=["demo", "--if-empty", "--deeds", "3"])
+    assert result.exit_code == 0
+    assert "demo data not added" in result.output
+    assert "Log in as" not in result.output  # the admin's password is not the demo one
+    assert count(app, Deed) == 0
+    assert count(app, User) == 4
+
+
+def add_deed(app, unit_id: int) -> None:
+    """Post one deed through the service."""
+    with app.app_context():
+        new = deeds.NewDeed(
+            "Leivoin pullaa.", unit_id, dt.date(2026, 6, 2), CustomerType.END_CUSTOMER, True
+        )
+        deeds.create_deed(accounts.find_user("aino"), new, [io.BytesIO(photo_like(64, 48))])
+        db.session.remove()
+
+
+ORPHAN = "photos/ab/abc.webp"
+
+
+def test_storage_check_on_a_clean_instance(app, runner, world):
+    """Files and rows agree after posting: 0 orphans, 0 missing, exit 0."""
+    add_deed(app, world.unit_id)
+    result = runner.invoke(args=["storage", "check"])
+    assert result.exit_code == 0, result.output
+    assert "0 orphans, 0 missing" in result.output
+    checked = int(re.search(r"(\d+) files checked", result.output).group(1))
+    with app.app_context():
+        keys = set(db.session.scalars(sa.select(Rendition.key)))
+        db.session.remove()
+    assert checked == len(keys) > 0
+
+
+def test_storage_check_finds_and_fixes_an_orphan(app, runner, world):
+    """A planted file without a row is reported (exit 1) and deleted with --fix."""
+    add_deed(app, world.unit_id)
+    storage = app.extensions["storage"]
+    storage.save(ORPHAN, b"x", "image/webp")
+
+    found = runner.invoke(args=["storage", "check"])
+    assert found.exit_code == 1
+    assert f"orphan file: {ORPHAN}" in found.output
+    assert "1 orphans" in found.output
+    assert storage.exists(ORPHAN)
+
+    fixed = runner.invoke(args=["storage", "check", "--fix"])
+    assert fixed.exit_code == 0
+    assert f"orphan file: {ORPHAN} (deleted)" in fixed.output
+    assert not storage.exists(ORPHAN)
+
+    again = runner.invoke(args=["storage", "check"])
+    assert again.exit_code == 0
+    assert "0 orphans, 0 missing" in again.output
+    assert count(app, Rendition) > 0  # the real files and rows were left alone
+
+
+def test_storage_check_reports_missing_files(app, runner, world):
+    """A rendition row whose file is gone is reported and fails the check."""
+    add_deed(app, world.unit_id)
+    with app.app_context():
+        key = db.session.scalars(sa.select(Rendition.key)).first()
+        db.session.remove()
+    app.extensions["storage"].delete(key)
+
+    result = runner.invoke(args=["storage", "check", "--fix"])
+    assert result.exit_code == 1
+    assert f"missing file: {key}" in result.output

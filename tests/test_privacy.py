@@ -1,0 +1,331 @@
+"""GDPR: consent per deed, erasure of a user or a deed (files too), retention, export, the page."""
+
+import datetime as dt
+import io
+import json
+import zipfile
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from app.extensions import db
+from app.models import AuditEntry, Deed, Role, Thanks, UnitSupervisor, User
+from app.models.base import utcnow
+from app.services import accounts, deeds, privacy, upkeep
+from tests.conftest import deed_form
+from tests.security_support import (
+    deed_keys,
+    login,
+    make_deed,
+    make_user,
+    row_counts,
+    stored_files,
+    supervise,
+    tiny_jpeg,
+)
+
+
+def audit_rows(app) -> list[tuple[str, str, str, int]]:
+    """(who, action, target type, target id) of every audit entry."""
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(AuditEntry.actor_username, AuditEntry.action, AuditEntry.target_type,
+                      AuditEntry.target_id).order_by(AuditEntry.id)
+        )
+        result = [(who, action.value, kind, target) for who, action, kind, target in rows]
+        db.session.remove()
+    return result
+
+
+def storage_is_consistent(app) -> bool:
+    """No orphan files and no rows without files."""
+    with app.app_context():
+        report = upkeep.check_storage()
+        db.session.remove()
+    return not report.orphans and not report.missing
+
+
+# --- Consent ----------------------------------------------------------------------------------
+
+
+def test_consent_is_recorded_with_its_time(app, client, world):
+    """The author confirms consent when posting; when is stored on the deed."""
+    login(client, "aino")
+    before = utcnow()
+    assert client.post("/deeds/new", data=deed_form(world.unit_id),
+                       content_type="multipart/form-data").status_code == 302
+    with app.app_context():
+        deed = db.session.scalar(sa.select(Deed))
+        confirmed_at = deed.consent_confirmed_at.replace(tzinfo=dt.UTC)
+        assert deed.consent_confirmed is True
+        assert deed.author.username == "aino"
+    assert before - dt.timedelta(seconds=1) <= confirmed_at <= utcnow()
+
+
+def test_deed_without_consent_is_refused(app, client, world):
+    """The form refuses it with the reason, and nothing is stored."""
+    login(client, "aino")
+    response = client.post("/deeds/new", data=deed_form(world.unit_id, consent=None),
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "Vahvista, että kuvassa olevalta henkilöltä on lupa." in response.text
+    assert row_counts(app)["Deed"] == 0
+    assert stored_files(app) == []
+
+
+def test_service_refuses_a_deed_without_consent(app, world):
+    """Not only the form: the service itself will not store a deed without consent."""
+    with app.app_context():
+        new = deeds.NewDeed("Teko", world.unit_id, dt.date(2026, 6, 2), None, consent=False)
+        with pytest.raises(deeds.ConsentMissing):
+            deeds.create_deed(accounts.find_user("aino"), new, [io.BytesIO(tiny_jpeg())])
+    assert row_counts(app)["Deed"] == 0
+    assert stored_files(app) == []
+
+
+# --- Erasing a user ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def erasable(app, world):
+    """Liisa (a supervisor) with two deeds, one photo shared with Kalle's deed, and thanks."""
+    make_user(app, "liisa", Role.SUPERVISOR)
+    supervise(app, world.unit_id, "liisa")
+    shared = tiny_jpeg(42)
+    ids = {
+        "only_hers": make_deed(app, world.unit_id, "liisa", seed=1,
+                               description="Liisan salainen teko"),
+        "shared_photo": make_deed(app, world.unit_id, "liisa", photo=shared),
+        "kalles": make_deed(app, world.unit_id, "kalle", photo=shared),
+    }
+    with app.app_context():
+        liisa = accounts.find_user("liisa")
+        ids["liisa"] = liisa.id
+        deeds.toggle_thanks(liisa, ids["kalles"])
+        deeds.toggle_thanks(accounts.find_user("aino"), ids["only_hers"])
+        db.session.remove()
+    ids["her_keys"] = deed_keys(app, ids["only_hers"])
+    ids["shared_keys"] = deed_keys(app, ids["kalles"])
+    return ids
+
+
+def test_admin_erases_a_user_and_every_file_behind_them(app, client, erasable):
+    """Rows, files in every rendition, thanks and supervisions go; shared files stay."""
+    login(client, "admin")
+    user_id = erasable["liisa"]
+    confirm = client.get(f"/admin/users/{user_id}/erase").text
+    assert "2 tekoa ja niiden 2 kuvaa" in confirm
+    assert "1 kiitosta" in confirm
+
+    unconfirmed = client.post(f"/admin/users/{user_id}/erase", data={})
+    assert unconfirmed.status_code == 400
+    response = client.post(f"/admin/users/{user_id}/erase", data={"confirm": "y"})
+    assert response.headers["Location"] == "/admin/users"
+    assert "Käyttäjä liisa ja 2 tekoa on poistettu." in client.get("/admin/users").text
+
+    files = stored_files(app)
+    assert not any(key in files for key in erasable["her_keys"])
+    assert all(key in files for key in erasable["shared_keys"])  # Kalle's deed still uses them
+    assert storage_is_consistent(app)
+    with app.app_context():
+        assert db.session.get(User, user_id) is None
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Deed)) == 1
+        assert db.session.scalars(sa.select(Thanks.user_id)).all() == []
+        assert db.session.get(Deed, erasable["kalles"]).thanks_count == 0
+        assert db.session.scalars(sa.select(UnitSupervisor)).all() == []
+    photo = client.get(f"/photos/{erasable['her_keys'][0]}")
+    assert photo.status_code == 404
+
+
+def test_user_erasure_is_logged_without_content(app, client, erasable):
+    """The log keeps who erased and the user's number; no name, no description."""
+    login(client, "admin")
+    client.post(f"/admin/users/{erasable['liisa']}/erase", data={"confirm": "y"})
+    assert audit_rows(app) == [("admin", "erase_user", "user", erasable["liisa"])]
+    with app.app_context():
+        dump = repr([
+            (e.actor_username, e.action, e.target_type, e.target_id)
+            for e in db.session.scalars(sa.select(AuditEntry))
+        ])
+    assert "liisa" not in dump and "salainen" not in dump
+
+
+def test_erased_moderators_log_entries_stay(app, client, erasable):
+    """Entries a user made as a moderator survive their erasure (with their name as actor)."""
+    login(client, "liisa")
+    client.post(f"/deeds/{erasable['kalles']}/hide")
+    client.post("/logout")
+    login(client, "admin")
+    client.post(f"/admin/users/{erasable['liisa']}/erase", data={"confirm": "y"})
+    assert ("liisa", "hide", "deed", erasable["kalles"]) in audit_rows(app)
+
+
+def test_admin_cannot_erase_themselves_or_the_last_admin(app, world):
+    """Refusals keep the instance manageable."""
+    with app.app_context():
+        admin = accounts.find_user("admin")
+        with pytest.raises(privacy.ErasureRefused, match="omaa tunnustasi"):
+            privacy.erase_user(admin, admin.id)
+        other = accounts.find_user("kalle")
+        with pytest.raises(privacy.ErasureRefused, match="Viimeistä ylläpitäjää"):
+            privacy.erase_user(other, admin.id)
+        assert db.session.get(User, admin.id) is not None
+
+
+# --- Erasing a deed ---------------------------------------------------------------------------
+
+
+def test_admin_erases_one_deed(app, client, erasable):
+    """Confirm page, then the deed and its unshared files are gone; the log has the id only."""
+    login(client, "admin")
+    deed_id = erasable["only_hers"]
+    page = client.get(f"/admin/deeds/{deed_id}/erase").text
+    assert "Liisan salainen teko" in page
+    response = client.post(f"/admin/deeds/{deed_id}/erase", data={"confirm": "y"})
+    assert response.headers["Location"] == "/"
+
+    assert not any(key in stored_files(app) for key in erasable["her_keys"])
+    assert storage_is_consistent(app)
+    assert client.get(f"/deeds/{deed_id}").status_code == 404
+    assert audit_rows(app) == [("admin", "erase_deed", "deed", deed_id)]
+
+
+def test_erasing_a_deed_keeps_files_another_deed_shares(app, client, erasable):
+    """Content-hashed files shared with another deed stay for that deed."""
+    login(client, "admin")
+    client.post(f"/admin/deeds/{erasable['shared_photo']}/erase", data={"confirm": "y"})
+    assert all(key in stored_files(app) for key in erasable["shared_keys"])
+    photo = client.get(f"/photos/{erasable['shared_keys'][0]}")
+    photo.close()
+    assert photo.status_code == 200
+
+
+# --- Retention --------------------------------------------------------------------------------
+
+
+def age(app, deed_id: int, months: int) -> None:
+    """Pretend the deed was stored `months` months ago."""
+    with app.app_context():
+        created = privacy.months_before(utcnow(), months)
+        db.session.execute(sa.update(Deed).where(Deed.id == deed_id).values(created_at=created))
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.mark.parametrize(
+    ("moment", "months", "expected"),
+    [
+        (dt.datetime(2026, 3, 31, 12), 1, dt.datetime(2026, 2, 28, 12)),
+        (dt.datetime(2026, 3, 31, 12), 24, dt.datetime(2024, 3, 31, 12)),
+        (dt.datetime(2026, 1, 15), 1, dt.datetime(2025, 12, 15)),
+        (dt.datetime(2025, 2, 28), 12, dt.datetime(2024, 2, 28)),
+        (dt.datetime(2024, 2, 29), 12, dt.datetime(2023, 2, 28)),
+    ],
+)
+def test_months_before(moment, months, expected):
+    """Calendar months, clamped to the month's last day."""
+    assert privacy.months_before(moment, months) == expected
+
+
+def test_retention_dry_run_lists_and_keeps(app, runner, world):
+    """--dry-run shows what would go (no descriptions) and deletes nothing."""
+    old = make_deed(app, world.unit_id, "aino", seed=1, description="Vanha salaisuus")
+    make_deed(app, world.unit_id, "aino", seed=2)
+    age(app, old, 25)
+    files = stored_files(app)
+
+    result = runner.invoke(args=["retention", "run", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert f"would delete deed {old}\t" in result.output
+    assert "Juvan keskuskeittiö\taino" in result.output
+    assert "1 deeds older than 24 months would delete." in result.output
+    assert "Vanha salaisuus" not in result.output
+    assert stored_files(app) == files
+    assert row_counts(app)["Deed"] == 2
+
+
+def test_retention_run_deletes_old_deeds_and_files(app, runner, world):
+    """Deeds past RETENTION_MONTHS go with their files; a second run finds nothing (cron-safe)."""
+    old = [make_deed(app, world.unit_id, "aino", seed=n) for n in range(3)]
+    recent = make_deed(app, world.unit_id, "aino", seed=9)
+    for deed_id in old:
+        age(app, deed_id, 25)
+    age(app, recent, 23)
+    old_keys = [key for deed_id in old for key in deed_keys(app, deed_id)]
+
+    result = runner.invoke(args=["retention", "run"])
+    assert result.exit_code == 0, result.output
+    assert "3 deeds older than 24 months deleted." in result.output
+    assert row_counts(app)["Deed"] == 1
+    assert not any(key in stored_files(app) for key in old_keys)
+    assert storage_is_consistent(app)
+    assert audit_rows(app) == [("järjestelmä", "retention", "deed", d) for d in old]
+
+    again = runner.invoke(args=["retention", "run"])
+    assert "0 deeds older than 24 months deleted." in again.output
+
+
+def test_retention_months_setting_and_override(app_config, request):
+    """RETENTION_MONTHS sets the period; --months overrides it for one run."""
+    app_config["RETENTION_MONTHS"] = 6
+    app = request.getfixturevalue("app")
+    world = request.getfixturevalue("world")
+    runner = app.test_cli_runner()
+    deed_id = make_deed(app, world.unit_id, "aino")
+    age(app, deed_id, 7)
+    assert "1 deeds older than 6 months" in runner.invoke(
+        args=["retention", "run", "--dry-run"]).output
+    assert "0 deeds older than 12 months" in runner.invoke(
+        args=["retention", "run", "--dry-run", "--months", "12"]).output
+
+
+# --- Export -----------------------------------------------------------------------------------
+
+
+def test_admin_exports_a_users_data_as_zip(app, client, erasable):
+    """deeds.json plus the largest stored file of each photo; the export is logged."""
+    login(client, "admin")
+    response = client.get(f"/admin/users/{erasable['liisa']}/export")
+    assert response.status_code == 200
+    assert response.mimetype == "application/zip"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert "tekotaulu-liisa-" in response.headers["Content-Disposition"]
+
+    body = response.data
+    response.close()  # the server closes the spooled file once sent
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    data = json.loads(archive.read("deeds.json"))
+    assert data["user"]["username"] == "liisa"
+    assert [d["id"] for d in data["deeds"]] == [erasable["only_hers"], erasable["shared_photo"]]
+    first = data["deeds"][0]
+    assert first["description"] == "Liisan salainen teko"
+    assert first["consent_confirmed_at"]
+    assert data["thanks_given"][0]["deed_id"] == erasable["kalles"]
+    for deed in data["deeds"]:
+        (photo,) = deed["photos"]
+        with Image.open(io.BytesIO(archive.read(photo["file"]))) as picture:
+            assert picture.size == (photo["width"], photo["height"])
+    assert audit_rows(app) == [("admin", "export", "user", erasable["liisa"])]
+
+
+# --- The privacy page -------------------------------------------------------------------------
+
+
+def test_privacy_page_in_finnish_linked_from_every_page(client, world):
+    """What is stored, who sees it, how long, how to ask for removal."""
+    login(client, "aino")
+    assert 'href="/privacy"' in client.get("/").text
+    page = client.get("/privacy").text
+    for words in ("Mitä tallennetaan", "Kuka näkee", "Kuinka kauan", "24 kuukautta",
+                  "poisto"):
+        assert words in page
+
+
+def test_privacy_page_follows_the_setting(app_config, request):
+    """The page states the configured retention period."""
+    app_config["RETENTION_MONTHS"] = 12
+    request.getfixturevalue("world")
+    client = request.getfixturevalue("client")
+    login(client, "aino")
+    assert "12 kuukautta" in client.get("/privacy").text
