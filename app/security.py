@@ -15,7 +15,7 @@ from app.models import User
 # Endpoints reachable without a login; everything else, photos included, needs one.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.setup", "static", "auth.set_language"})
 
-MAX_DATABASE_ID = 2**63 - 1  # SQLite's INTEGER and PostgreSQL's BIGINT
+MAX_DATABASE_ID = 2**31 - 1  # ids are INTEGER columns: PostgreSQL's int4 ends here
 PERMISSIONS_POLICY = "camera=(self), geolocation=(), microphone=(), payment=(), usb=()"
 PRIVATE_TYPES = frozenset({"text/html", "application/json"})
 FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})

@@ -1,5 +1,6 @@
 """Fixtures: a fresh database and storage folder per test (SQLite, or TEST_DATABASE_URL)."""
 
+import functools
 import io
 import os
 import uuid
@@ -7,6 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.extensions import db
@@ -15,6 +17,22 @@ from app.services import accounts
 from tests.imagegen import photo_like
 
 PASSWORD = "salasana-123"
+
+
+def pytest_configure(config):
+    """Register the project's markers."""
+    config.addinivalue_line("markers", "real_password_hashing: keep the slow scrypt hash")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(request, monkeypatch):
+    """scrypt is slow on purpose; tests need many logins, not strong hashes."""
+    if request.node.get_closest_marker("real_password_hashing"):
+        return
+    monkeypatch.setattr(
+        "app.models.users.generate_password_hash",
+        functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"),
+    )
 
 
 def database_url(tmp_path) -> tuple[str, str | None]:

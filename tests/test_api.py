@@ -161,6 +161,9 @@ BAD_QUERIES = [
     "?limit=2.5",
     "?municipality=x",
     "?unit=-1",
+    "?municipality=2147483648",  # beyond INTEGER: PostgreSQL would fail, not find nothing
+    "?cursor=2147483648",
+    "?limit=" + "9" * 5000,  # int() refuses over 4300 digits
 ]
 
 

@@ -153,6 +153,9 @@ BAD_QUERIES = [
     "?municipality=1%20OR%201=1",
     "?cursor=abc",
     "?cursor=-5",
+    "?unit=2147483648",  # beyond INTEGER: PostgreSQL would fail, not find nothing
+    "?cursor=2147483648",
+    "?unit=" + "9" * 5000,  # int() refuses over 4300 digits
 ]
 
 
@@ -274,9 +277,10 @@ def test_deed_page_shows_large_rendition(app_config, request):
 def test_missing_deed_is_404(client, auth, world):
     """A deed that does not exist answers with the Finnish 404 page."""
     auth.login()
-    response = client.get("/deeds/999999")
-    assert response.status_code == 404
-    assert "Sivua ei löytynyt." in response.get_data(as_text=True)
+    for deed_id in (999999, 2**31, 2**63):  # beyond INTEGER: no route, not a database error
+        response = client.get(f"/deeds/{deed_id}")
+        assert response.status_code == 404, deed_id
+        assert "Sivua ei löytynyt." in response.get_data(as_text=True)
 
 
 def test_hidden_deed_is_off_the_board(app, client, auth, world):

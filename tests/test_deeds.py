@@ -548,7 +548,8 @@ def test_thanks_redirect_stays_on_site(app, client, auth, world):
 def test_thanks_for_missing_deed_is_404(app, client, auth, world):
     """Thanking a deed that does not exist changes nothing."""
     auth.login()
-    assert client.post("/deeds/999999/thanks").status_code == 404
+    for deed_id in (999999, 2**31):
+        assert client.post(f"/deeds/{deed_id}/thanks").status_code == 404
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Thanks)) == 0
         db.session.remove()

@@ -4,6 +4,7 @@ import re
 import socket
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -312,6 +313,7 @@ def test_limits_can_live_in_redis(app_config, request):
 # --- Passwords --------------------------------------------------------------------------------
 
 
+@pytest.mark.real_password_hashing
 def test_passwords_are_hashed_with_scrypt(app, world):
     """werkzeug's scrypt default; never the password itself."""
     with app.app_context():
@@ -460,3 +462,14 @@ def test_trusted_proxy_sets_scheme_and_client_address(app_config, request):
         assert attempt("192.0.2.7").status_code == 400
     assert attempt("192.0.2.7", PASSWORD).status_code == 429
     assert attempt("192.0.2.8", PASSWORD).status_code == 302  # another client, same proxy
+
+
+def test_no_template_has_inline_code():
+    """Every template, rendered or not: scripts and styles come from files only (CSP)."""
+    root = Path(__file__).parent.parent / "templates"
+    templates = sorted(root.rglob("*.html"))
+    assert len(templates) >= 15
+    for template in templates:
+        text = template.read_text()
+        for pattern, what in INLINE:
+            assert not pattern.search(text), f"{what} in {template.relative_to(root)}"

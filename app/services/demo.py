@@ -11,7 +11,7 @@ from app.models import CustomerType, Role
 from app.services import accounts, deeds
 
 ADMIN_USERNAME = "admin"
-DEMO_PASSWORD = "tekotaulu-demo"  # noqa: S105 - demo instances only, printed at start
+DEMO_PASSWORD = "tekotaulu-demo"  # noqa: S105 - demo only, printed  # nosec B105
 
 UNITS = (
     ("Juvan keskuskeittiö", "Juva"),
@@ -83,7 +83,7 @@ class DemoCounts:
 
 def fill(deed_count: int = 40, seed: int = 7) -> DemoCounts:
     """Create the demo units, users and deeds in an empty instance."""
-    rng = random.Random(seed)  # noqa: S311 - reproducible demo pictures, not security
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo  # nosec B311
     units = [accounts.create_unit(name, town) for name, town in UNITS]
     users = [
         accounts.create_user(username, DEMO_PASSWORD, role=role, display_name=name,

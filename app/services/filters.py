@@ -7,7 +7,8 @@ from werkzeug.exceptions import BadRequest
 
 from app.services.board import BoardFilter
 
-MAX_ID = 2**63 - 1
+# Ids are INTEGER columns: PostgreSQL refuses a larger number with an error (a 500), not no rows.
+MAX_ID = 2**31 - 1
 MAX_DIGITS = len(str(MAX_ID))
 
 
