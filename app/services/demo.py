@@ -5,10 +5,8 @@ import io
 import random
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw, ImageFilter
-
 from app.models import CustomerType, Role
-from app.services import accounts, deeds
+from app.services import accounts, deeds, demo_pictures
 
 ADMIN_USERNAME = "admin"
 DEMO_PASSWORD = "tekotaulu-demo"  # noqa: S105 - demo only, printed  # nosec B105
@@ -60,16 +58,6 @@ DEEDS = (
      CustomerType.END_CUSTOMER),
 )
 
-PALETTES = {
-    "bun": ((235, 214, 180), (176, 112, 58)),
-    "flowers": ((214, 232, 240), (214, 64, 104)),
-    "bags": ((226, 220, 208), (90, 130, 70)),
-    "table": ((240, 236, 226), (70, 120, 170)),
-    "plate": ((222, 226, 230), (200, 140, 60)),
-    "note": ((245, 240, 215), (40, 78, 107)),
-    "road": ((190, 215, 235), (90, 90, 95)),
-    "berries": ((230, 240, 220), (200, 30, 50)),
-}
 
 
 @dataclass(frozen=True)
@@ -114,24 +102,4 @@ def post_demo_deed(rng: random.Random, posters, units, happened_on: dt.date) -> 
         customer_type=customer_type,
         consent=True,
     )
-    deeds.create_deed(author, new, [io.BytesIO(demo_photo(rng, theme))])
-
-
-def demo_photo(rng: random.Random, theme: str) -> bytes:
-    """Draw a soft, photo-like picture for a theme and return it as JPEG bytes."""
-    width, height = rng.choice(((1600, 1200), (1200, 1600), (1600, 1067), (1400, 1400)))
-    ground, accent = PALETTES[theme]
-    image = Image.new("RGB", (width, height), ground)
-    draw = ImageDraw.Draw(image)
-    for band in range(0, height, 8):  # a gentle vertical gradient
-        shade = tuple(max(0, c - band * 40 // height) for c in ground)
-        draw.rectangle((0, band, width, band + 8), fill=shade)
-    for _ in range(rng.randint(5, 11)):
-        radius = rng.randint(min(width, height) // 14, min(width, height) // 5)
-        x, y = rng.randint(0, width), rng.randint(height // 4, height)
-        tint = tuple(min(255, max(0, c + rng.randint(-40, 40))) for c in accent)
-        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=tint)
-    image = image.filter(ImageFilter.GaussianBlur(3))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=88)
-    return buffer.getvalue()
+    deeds.create_deed(author, new, [io.BytesIO(demo_pictures.picture(rng, theme))])
