@@ -1,10 +1,10 @@
 // The deed form: camera or library, a large preview, a live character count, and a light
-// upload: the photo is shrunk in the browser to 2560 px before sending, with progress shown.
+// upload: the photo is shrunk in the browser to 2048 px before sending, with progress shown.
 (function () {
   "use strict";
 
-  var MAX_SIDE = 2560;
-  var JPEG_QUALITY = 0.88;
+  var MAX_SIDE = 2048;
+  var JPEG_QUALITY = 0.85;
 
   function init() {
     var form = document.getElementById("deed-form");

@@ -112,8 +112,8 @@ def test_large_photo_is_shrunk_in_the_browser_with_progress(
     assert "Kiitos! Tekosi on nyt taululla." in page.inner_text(".flash")
     with app.app_context():
         stored = db.session.scalars(sa.select(Photo)).one()
-        # Upright portrait, shrunk to 2560 px on the long side before it left the browser.
-        assert (stored.width, stored.height) == (1920, 2560)
+        # Upright portrait, shrunk to 2048 px on the long side before it left the browser.
+        assert (stored.width, stored.height) == (1536, 2048)
 
 
 def test_refusal_shows_the_message_in_the_form(app, world, live_server, page, tmp_path):
