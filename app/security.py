@@ -13,7 +13,9 @@ from app.extensions import db, login_manager
 from app.models import User
 
 # Endpoints reachable without a login; everything else, photos included, needs one.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.setup", "static", "auth.set_language"})
+PUBLIC_ENDPOINTS = frozenset(
+    {"auth.login", "auth.setup", "static", "auth.set_language", "pages.health"}
+)
 
 MAX_DATABASE_ID = 2**31 - 1  # ids are INTEGER columns: PostgreSQL's int4 ends here
 PERMISSIONS_POLICY = "camera=(self), geolocation=(), microphone=(), payment=(), usb=()"

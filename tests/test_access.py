@@ -16,7 +16,7 @@ from tests.conftest import deed_form
 from tests.imagegen import photo_like
 
 # The only endpoints an anonymous visitor may reach. Adding to this set is a security decision.
-EXPECTED_PUBLIC = {"auth.login", "auth.setup", "auth.set_language", "static"}
+EXPECTED_PUBLIC = {"auth.login", "auth.setup", "auth.set_language", "static", "pages.health"}
 
 # A value for each URL converter, so every rule can be built without real data.
 DUMMY_VALUES = {"int": 1, "path": "photos/ab/abc.webp", "default": "x"}
@@ -98,7 +98,7 @@ def test_anonymous_is_refused(client, endpoint, method, url):
 
 
 def test_public_endpoints_are_exactly_the_expected_ones(app, client, world):
-    """Walk the real URL map anonymously: only login, setup, language and static answer."""
+    """Walk the real URL map anonymously: only login, setup, language, static and health answer."""
     reachable = {
         endpoint
         for endpoint, method, url in route_cases(app)
@@ -193,3 +193,10 @@ def test_security_headers_on_api_refusal(client):
     response = client.get("/api/deeds")
     assert response.status_code == 401
     assert_security_headers(response)
+
+
+def test_health_check_says_ok_and_nothing_else(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok"
+    assert "no-store" in response.headers["Cache-Control"]

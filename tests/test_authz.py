@@ -71,6 +71,7 @@ MATRIX = [
     Case("board.index", "GET", "/", everyone(200)),
     Case("api.deeds", "GET", "/api/deeds", everyone(200, anonymous=401)),
     Case("pages.privacy", "GET", "/privacy", everyone(200)),
+    Case("pages.health", "GET", "/healthz", everyone(200, anonymous=200)),
     Case("deeds.new", "GET", "/deeds/new", everyone(200)),
     Case("deeds.new", "POST", "/deeds/new", everyone(400), {"description": "x"},
          note="past the gate: the form answers (no photo)"),

@@ -11,3 +11,9 @@ def privacy():
     return render_template(
         "pages/privacy.html", retention_months=current_app.config["RETENTION_MONTHS"]
     )
+
+
+@bp.route("/healthz")
+def health():
+    """Answer 'ok' without a login, for load balancers (and as the load benchmark's baseline)."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
