@@ -209,3 +209,14 @@ def test_catalogues_cover_the_source(source_messages, lang):
     translated = {m.id for m in load_po(lang) if m.id and m.string and not m.fuzzy}
     missing = sorted(source_messages - translated)
     assert not missing, f"{lang}: untranslated source strings:\n" + "\n".join(missing)
+
+
+def test_logout_keeps_the_chosen_language(client, auth, world):
+    auth.login()
+    client.post("/language", data={"lang": "sv", "next": "/"})
+    client.post("/logout")
+    page = client.get("/login").get_data(as_text=True)
+    assert "Kirjaudu sisään" not in page
+    with client.session_transaction() as session:
+        assert session.get("lang") == "sv"
+        assert "_user_id" not in session

@@ -31,12 +31,17 @@ def login():
     return redirect(safe_next(request.args.get("next")))
 
 
-def start_session(user) -> None:
-    """Begin a fresh session for the user (no session fixation, no remember-me cookie)."""
+def clear_session_keeping_language() -> None:
+    """Empty the session; the interface language is not personal data and stays."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+
+
+def start_session(user) -> None:
+    """Begin a fresh session for the user (no session fixation, no remember-me cookie)."""
+    clear_session_keeping_language()
     login_user(user, remember=False)
     mark_password_entered()
 
@@ -57,9 +62,9 @@ def reauth():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out and forget everything in the session."""
+    """Log out and forget everything in the session but the language."""
     logout_user()
-    session.clear()
+    clear_session_keeping_language()
     flash(_("Olet kirjautunut ulos."))
     return redirect(url_for("auth.login"))
 
