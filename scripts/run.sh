@@ -10,5 +10,5 @@ export FLASK_APP=app
 export TEKOTAULU_SECURE_COOKIES="${TEKOTAULU_SECURE_COOKIES:-0}"
 .venv/bin/flask db upgrade
 .venv/bin/flask demo --if-empty
-echo "Tekotaulu: http://127.0.0.1:5000"
+echo "Tekotaulu: http://127.0.0.1:${PORT:-5000}"
 exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"
