@@ -2,8 +2,12 @@
 
 import datetime as dt
 
+from babel.dates import format_date
 from flask import current_app, has_request_context, session
-from flask_babel import format_date
+from flask_babel import get_locale
+
+# English here is read in Finland: day before month, as in British English.
+DATE_LOCALES = {"en": "en_GB"}
 
 
 def select_locale() -> str:
@@ -16,4 +20,7 @@ def select_locale() -> str:
 
 def short_date(value: dt.date | None) -> str:
     """Format a date the local way (2.6.2026 in Finnish)."""
-    return format_date(value, "short") if value else ""
+    if not value:
+        return ""
+    locale = str(get_locale() or "fi")
+    return format_date(value, "short", locale=DATE_LOCALES.get(locale, locale))

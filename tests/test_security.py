@@ -301,6 +301,8 @@ def redis_reachable() -> bool:
 def test_limits_can_live_in_redis(app_config, request):
     """TEKOTAULU_RATELIMIT_STORAGE_URI=redis://... shares limits between app servers."""
     app_config["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:6379"
+    # Redis outlives the test run: a fresh prefix keeps earlier runs' per-IP counts out.
+    app_config["RATELIMIT_KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
     request.getfixturevalue("world")
     first = request.getfixturevalue("app").test_client()
     second = request.getfixturevalue("app").test_client()  # as if another server

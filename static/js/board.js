@@ -2,6 +2,7 @@
 (function () {
   "use strict";
 
+  document.documentElement.classList.add("js");  // filters submit themselves: no button needed
   var MIN_COLUMN = 280;
   var GAP = 16;
   var board = document.getElementById("board");
