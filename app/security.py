@@ -50,11 +50,16 @@ def init_app(app: Flask) -> None:
 
 
 def load_user(user_id: str) -> User | None:
-    """Load the logged-in user for Flask-Login; deactivated users are logged out."""
-    if not user_id.isdigit():
+    """Load the logged-in user; a deactivated user or an ended session version logs out."""
+    user_part, _, version = user_id.partition(":")
+    if not (user_part.isascii() and user_part.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if int(user_part) > MAX_DATABASE_ID:
+        return None
+    user = db.session.get(User, int(user_part))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 def require_login():

@@ -265,3 +265,23 @@ def test_language_survives_login(client, world):
     with client.session_transaction() as session:
         assert session["lang"] == "en"
         assert session["_user_id"]
+
+
+def test_reactivation_does_not_revive_an_old_session(app, client, auth, world):
+    auth.login("aino")
+    assert client.get("/").status_code == 200
+    with app.app_context():
+        accounts.set_active("aino", False)
+        accounts.set_active("aino", True)
+    assert client.get("/").status_code == 302, "the tablet must log in again"
+    auth.login("aino")
+    assert client.get("/").status_code == 200
+
+
+def test_new_password_ends_other_sessions(app, client, auth, world):
+    auth.login("aino")
+    with app.app_context():
+        accounts.set_password("aino", "uusi-kesakeitto-7")
+    assert client.get("/").status_code == 302
+    assert auth.login("aino", "uusi-kesakeitto-7").status_code == 302
+    assert client.get("/").status_code == 200

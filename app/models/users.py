@@ -31,6 +31,8 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.EMPLOYEE)
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Part of the session id: raising it ends every session of the user on every tablet.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     default_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     default_unit: Mapped[Unit | None] = relationship()
@@ -39,6 +41,14 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         """Deactivated users cannot log in (Flask-Login reads this)."""
         return self.active
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session: user id and session version."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Make every existing session of this user invalid."""
+        self.session_version = (self.session_version or 0) + 1
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of the password (werkzeug's scrypt default)."""

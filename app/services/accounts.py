@@ -97,6 +97,8 @@ def set_active(username: str, active: bool) -> User:
         if user is None:
             raise AccountError(_l("Käyttäjää ei löytynyt."))
         user.active = active
+        if not active:
+            user.end_sessions()  # reactivating later must not revive an old tablet session
     return user
 
 
@@ -110,6 +112,7 @@ def set_password(username: str, password: str) -> User:
         if problem:
             raise AccountError(problem)
         user.set_password(password)
+        user.end_sessions()  # a new password logs out every tablet that knew the old one
     return user
 
 
