@@ -24,6 +24,13 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
 
 
+def read_password(from_stdin: bool) -> str:
+    """Read a password from the first line of stdin, or ask for it twice without echo."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
 def fail(message: object) -> None:
     """Print the error and exit with status 1."""
     raise click.ClickException(str(message))
@@ -36,10 +43,7 @@ def fail(message: object) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user(username: str, role: str, display_name: str, password_stdin: bool) -> None:
     """Create a user."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = read_password(password_stdin)
     try:
         user = accounts.create_user(
             username, password, role=Role(role), display_name=display_name
@@ -127,10 +131,7 @@ def storage_check(fix: bool) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def set_password(username: str, password_stdin: bool) -> None:
     """Give a user a new password (for a forgotten one)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = read_password(password_stdin)
     try:
         accounts.set_password(username, password)
     except accounts.AccountError as error:
