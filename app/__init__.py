@@ -12,7 +12,7 @@ from app.config import Config
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: config -> extensions -> blueprints -> cli -> errors."""
+    """Build the app: config -> extensions -> blueprints and web layer -> cli."""
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -23,7 +23,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
-    register_errorhandlers(app)
     return app
 
 
@@ -86,9 +85,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach the blueprints and the login gate in front of them."""
-    from app import admin, api, auth, board, deeds, pages, review, security, templating
+    from app import admin, api, auth, board, deeds, pages, review, web
+    from app.web.security import DatabaseIdConverter
 
-    app.url_map.converters["int"] = security.DatabaseIdConverter
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.register_blueprint(auth.bp)
     app.register_blueprint(board.bp)
     app.register_blueprint(deeds.bp)
@@ -96,8 +96,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
-    security.init_app(app)
-    templating.init_app(app)
+    web.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
@@ -105,10 +104,3 @@ def register_commands(app: Flask) -> None:
     from app import cli
 
     cli.init_app(app)
-
-
-def register_errorhandlers(app: Flask) -> None:
-    """Render Finnish error pages (JSON under /api/)."""
-    from app import errors
-
-    errors.init_app(app)

@@ -1,13 +1,18 @@
 """flask commands: users, units, demo data and the storage check."""
 
 import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app.models import Role
-from app.services import accounts, demo, moderation, privacy, upkeep
+from app.services import accounts, board, demo, moderation, privacy, upkeep
+from app.services.errors import ServiceError
+from app.web.errors import message_of
 
 user_cli = AppGroup("user", help="Manage users.")
 unit_cli = AppGroup("unit", help="Manage units.")
@@ -36,20 +41,29 @@ def fail(message: object) -> None:
     raise click.ClickException(str(message))
 
 
+def reports_refusals(command: Callable) -> Callable:
+    """Print a service's refusal in words and exit with status 1, instead of a traceback."""
+
+    @wraps(command)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ServiceError as error:
+            fail(message_of(error))
+
+    return wrapped
+
+
 @user_cli.command("create")
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.EMPLOYEE.value)
 @click.option("--display-name", default="", help="Name shown on the board.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@reports_refusals
 def create_user(username: str, role: str, display_name: str, password_stdin: bool) -> None:
     """Create a user."""
     password = read_password(password_stdin)
-    try:
-        user = accounts.create_user(
-            username, password, role=Role(role), display_name=display_name
-        )
-    except accounts.AccountError as error:
-        fail(error)
+    user = accounts.create_user(username, password, role=Role(role), display_name=display_name)
     click.echo(f"Created {user.role.value} {user.username}")
 
 
@@ -63,34 +77,28 @@ def list_users() -> None:
 
 @user_cli.command("deactivate")
 @click.argument("username")
+@reports_refusals
 def deactivate_user(username: str) -> None:
     """Stop a user from logging in."""
-    try:
-        accounts.set_active(username, False)
-    except accounts.AccountError as error:
-        fail(error)
+    accounts.set_active(username, False)
     click.echo(f"Deactivated {username}")
 
 
 @unit_cli.command("create")
 @click.argument("name")
 @click.option("--municipality", required=True, help="Juva, Rantasalmi or Sulkava.")
+@reports_refusals
 def create_unit(name: str, municipality: str) -> None:
     """Create a unit in a municipality."""
-    try:
-        unit = accounts.create_unit(name, municipality)
-    except accounts.AccountError as error:
-        fail(error)
+    unit = accounts.create_unit(name, municipality)
     click.echo(f"Created unit {unit.name} ({unit.municipality.name})")
 
 
 @unit_cli.command("list")
 def list_units() -> None:
     """List units by municipality."""
-    from app.services.board import active_units
-
-    for unit in active_units():
-        click.echo(f"{unit.id}\t{unit.municipality.name}\t{unit.name}")
+    for unit in board.places().units:
+        click.echo(f"{unit.id}\t{unit.municipality_name}\t{unit.name}")
 
 
 @click.command("demo")
@@ -129,37 +137,31 @@ def storage_check(fix: bool) -> None:
 @user_cli.command("set-password")
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@reports_refusals
 def set_password(username: str, password_stdin: bool) -> None:
     """Give a user a new password (for a forgotten one)."""
     password = read_password(password_stdin)
-    try:
-        accounts.set_password(username, password)
-    except accounts.AccountError as error:
-        fail(error)
+    accounts.set_password(username, password)
     click.echo(f"Password changed for {username}")
 
 
 @supervisor_cli.command("add")
 @click.argument("unit_id", type=int)
 @click.argument("username")
+@reports_refusals
 def add_supervisor(unit_id: int, username: str) -> None:
     """Make a supervisor answer for a unit (they may then hide its deeds)."""
-    try:
-        unit, user = moderation.add_supervisor(unit_id, username)
-    except moderation.SupervisionError as error:
-        fail(error)
+    unit, user = moderation.add_supervisor(unit_id, username)
     click.echo(f"{user.username} supervises {unit.name}")
 
 
 @supervisor_cli.command("remove")
 @click.argument("unit_id", type=int)
 @click.argument("username")
+@reports_refusals
 def remove_supervisor(unit_id: int, username: str) -> None:
     """Stop a user supervising a unit."""
-    try:
-        moderation.remove_supervisor(unit_id, username)
-    except moderation.SupervisionError as error:
-        fail(error)
+    moderation.remove_supervisor(unit_id, username)
     click.echo(f"{username} no longer supervises unit {unit_id}")
 
 

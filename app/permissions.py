@@ -1,55 +1,115 @@
-"""Route decorators: which role a view needs, and when it needs a fresh password."""
+"""Who may do what: one capability table for routes, services and templates alike."""
 
-import time
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
+import enum
+from dataclasses import dataclass
+from typing import Protocol
 
-from flask import abort, current_app, redirect, request, session, url_for
-from flask_login import current_user
+import sqlalchemy as sa
 
-from app.models import Role
-
-AUTH_AT = "auth_at"  # session key: when the password was last entered (Unix seconds)
+from app.extensions import db
+from app.models import Deed, Role, UnitSupervisor, User, Visibility
+from app.services.errors import NotAllowed
 
 
-def mark_password_entered() -> None:
-    """Remember that the user just proved who they are with their password."""
-    session[AUTH_AT] = int(time.time())
+class Capability(enum.StrEnum):
+    """Something a person may do, on one deed or in general."""
+
+    SEE_HIDDEN = "see_hidden"  # open a deed that is hidden from the board
+    THANK = "thank"
+    HIDE = "hide"
+    UNHIDE = "unhide"
+    REVIEW = "review"  # the list of hidden deeds one answers for
+    ERASE_DEED = "erase_deed"
+    ERASE_USER = "erase_user"
+    EXPORT = "export"  # a user's data as a ZIP, for an access request
+    ADMINISTER = "administer"  # the admin pages: users, the audit log
+    PROJECT = "project"  # show the board in a workshop
 
 
-def login_is_recent() -> bool:
-    """Tell whether the password was entered within RECENT_LOGIN_MINUTES."""
-    entered = session.get(AUTH_AT)
-    if not isinstance(entered, int):
+@dataclass(frozen=True)
+class Rule:
+    """Who holds a capability: roles everywhere, roles for their own units' deeds, the author."""
+
+    everywhere: frozenset[Role] = frozenset()
+    own_units: frozenset[Role] = frozenset()
+    author: bool = False
+    # The person must also be able to see the deed (a hidden one only if SEE_HIDDEN allows).
+    needs_sight: bool = False
+
+
+EVERYONE = frozenset(Role)
+ADMIN = frozenset({Role.ADMIN})
+SUPERVISOR = frozenset({Role.SUPERVISOR})
+
+TABLE: dict[Capability, Rule] = {
+    Capability.SEE_HIDDEN: Rule(everywhere=ADMIN, own_units=SUPERVISOR, author=True),
+    Capability.THANK: Rule(everywhere=EVERYONE, needs_sight=True),
+    Capability.HIDE: Rule(everywhere=ADMIN, own_units=SUPERVISOR),
+    Capability.UNHIDE: Rule(everywhere=ADMIN, own_units=SUPERVISOR),
+    Capability.REVIEW: Rule(everywhere=ADMIN | SUPERVISOR),
+    Capability.ERASE_DEED: Rule(everywhere=ADMIN),
+    Capability.ERASE_USER: Rule(everywhere=ADMIN),
+    Capability.EXPORT: Rule(everywhere=ADMIN),
+    Capability.ADMINISTER: Rule(everywhere=ADMIN),
+    Capability.PROJECT: Rule(everywhere=ADMIN | frozenset({Role.LEADER})),
+}
+
+
+class DeedFacts(Protocol):
+    """What a capability check needs to know of a deed (a model row or plain card data)."""
+
+    author_id: int
+    unit_id: int
+    visibility: Visibility
+
+
+def can(user: User | None, capability: Capability | str, deed: DeedFacts | None = None) -> bool:
+    """Tell whether the user has the capability (on this deed, when one is given)."""
+    if user is None or not user.is_authenticated or not user.active:
         return False
-    max_age = current_app.config["RECENT_LOGIN_MINUTES"] * 60
-    return 0 <= time.time() - entered <= max_age
+    rule = TABLE[Capability(capability)]
+    if rule.needs_sight and deed is not None and not may_see(user, deed):
+        return False
+    if user.role in rule.everywhere:
+        return True
+    if deed is None:
+        return False
+    if rule.author and deed.author_id == user.id:
+        return True
+    return user.role in rule.own_units and deed.unit_id in supervised_unit_ids(user)
 
 
-def roles_required(*roles: Role) -> Callable:
-    """Refuse the view (403) to users without one of these roles."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated or current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
+def require(user: User | None, capability: Capability | str, deed: DeedFacts | None = None) -> None:
+    """Raise NotAllowed unless the user has the capability."""
+    if not can(user, capability, deed):
+        raise NotAllowed(capability=str(capability))
 
 
-def recent_login_required(view: Callable) -> Callable:
-    """Send the user to re-enter their password first when their login is not recent."""
+def may_see(user: User | None, deed: DeedFacts) -> bool:
+    """A deed on the board is for every logged-in user; a hidden one as SEE_HIDDEN says."""
+    return deed.visibility == Visibility.VISIBLE or can(user, Capability.SEE_HIDDEN, deed)
 
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not login_is_recent():
-            # Back to the same page with GET: a POST's form is not replayed after the password.
-            return redirect(url_for("auth.reauth", next=request.path))
-        return view(*args, **kwargs)
 
-    return wrapped
+def visible_to(viewer: User | None) -> sa.ColumnElement[bool]:
+    """The same rule as may_see, as an SQL condition on Deed."""
+    if viewer is None or not viewer.is_authenticated:
+        return Deed.visibility == Visibility.VISIBLE
+    rule = TABLE[Capability.SEE_HIDDEN]
+    if viewer.role in rule.everywhere:
+        return sa.true()
+    conditions = [Deed.visibility == Visibility.VISIBLE]
+    if rule.author:
+        conditions.append(Deed.author_id == viewer.id)
+    if viewer.role in rule.own_units:
+        conditions.append(Deed.unit_id.in_(supervised_units_query(viewer.id)))
+    return sa.or_(*conditions)
+
+
+def supervised_units_query(user_id: int) -> sa.Select:
+    """Select the ids of the units this user supervises."""
+    return sa.select(UnitSupervisor.unit_id).where(UnitSupervisor.user_id == user_id)
+
+
+def supervised_unit_ids(user: User) -> frozenset[int]:
+    """Return the units the user supervises."""
+    return frozenset(db.session.scalars(supervised_units_query(user.id)))

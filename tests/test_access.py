@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app import create_app
 from app.extensions import db
 from app.models import Rendition
-from app.security import PUBLIC_ENDPOINTS
+from app.web.security import PUBLIC_ENDPOINTS
 from tests.conftest import deed_form
 from tests.imagegen import photo_like
 

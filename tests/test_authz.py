@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from app.security import PUBLIC_ENDPOINTS
+from app.web.security import PUBLIC_ENDPOINTS
 from tests.security_support import build_matrix_world, login
 
 ROLES = ("anonymous", "employee", "supervisor_own", "supervisor_other", "leader", "admin")
@@ -69,6 +69,7 @@ MATRIX = [
     Case("auth.reauth", "GET", "/reauth", everyone(200)),
     Case("auth.reauth", "POST", "/reauth", everyone(400), {"password": "wrong-password"}),
     Case("board.index", "GET", "/", everyone(200)),
+    Case("board.more", "GET", "/board/more?cursor=2", everyone(200)),
     Case("api.deeds", "GET", "/api/deeds", everyone(200, anonymous=401)),
     Case("pages.privacy", "GET", "/privacy", everyone(200)),
     Case("pages.health", "GET", "/healthz", everyone(200, anonymous=200)),
@@ -95,8 +96,8 @@ MATRIX = [
          note="each sees only the hidden deeds they answer for"),
     Case("admin.users", "GET", "/admin/users", admin_only(200)),
     Case("admin.audit_log", "GET", "/admin/audit", admin_only(200)),
-    Case("admin.export_user", "GET", "/admin/users/{victim}/export", admin_only(200)),
-    Case("admin.export_user", "GET", "/admin/users/999999/export", admin_only(404)),
+    Case("admin.export_user", "POST", "/admin/users/{victim}/export", admin_only(200)),
+    Case("admin.export_user", "POST", "/admin/users/999999/export", admin_only(404)),
     Case("admin.erase_user", "GET", "/admin/users/{victim}/erase", admin_only(200)),
     Case("admin.erase_user", "POST", "/admin/users/{victim}/erase", admin_only(302), ERASE),
     Case("admin.erase_user", "GET", "/admin/users/999999/erase", admin_only(404)),

@@ -113,7 +113,7 @@ def test_user_deactivate_unknown_fails(runner, world):
     """Deactivating someone who does not exist is an error."""
     result = runner.invoke(args=["user", "deactivate", "nobody"])
     assert result.exit_code != 0
-    assert "Käyttäjää ei löytynyt." in result.output
+    assert "Käyttäjää ei löytynyt" in result.output
 
 
 def test_unit_create(app, runner):

@@ -120,7 +120,7 @@ def test_500(app_with_bug, client, world, caplog):
 def test_500_when_the_error_page_itself_fails(app_with_bug, client, world, monkeypatch):
     """If even rendering the error page fails (database down), a plain Finnish text answers."""
     login(client, "aino")
-    import app.errors as errors
+    import app.web.errors as errors
 
     def broken(*args, **kwargs):
         raise RuntimeError("template broke")

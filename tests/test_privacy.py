@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import AuditEntry, Deed, Role, Thanks, UnitSupervisor, User
 from app.models.base import utcnow
 from app.services import accounts, deeds, privacy, upkeep
+from app.services.errors import NotAllowed, Refused
 from tests.conftest import deed_form
 from tests.security_support import (
     deed_keys,
@@ -78,7 +79,7 @@ def test_service_refuses_a_deed_without_consent(app, world):
     """Not only the form: the service itself will not store a deed without consent."""
     with app.app_context():
         new = deeds.NewDeed("Teko", world.unit_id, dt.date(2026, 6, 2), None, consent=False)
-        with pytest.raises(deeds.ConsentMissing):
+        with pytest.raises(Refused, match="consent_missing"):
             deeds.create_deed(accounts.find_user("aino"), new, [io.BytesIO(tiny_jpeg())])
     assert row_counts(app)["Deed"] == 0
     assert stored_files(app) == []
@@ -161,15 +162,18 @@ def test_erased_moderators_log_entries_stay(app, client, erasable):
     assert ("liisa", "hide", "deed", erasable["kalles"]) in audit_rows(app)
 
 
-def test_admin_cannot_erase_themselves_or_the_last_admin(app, world):
-    """Refusals keep the instance manageable."""
+def test_only_active_admins_erase_users_and_never_themselves(app, world):
+    """An active admin always remains: nobody erases themselves, only active admins erase."""
     with app.app_context():
         admin = accounts.find_user("admin")
-        with pytest.raises(privacy.ErasureRefused, match="omaa tunnustasi"):
+        with pytest.raises(Refused, match="erase_self"):
             privacy.erase_user(admin, admin.id)
-        other = accounts.find_user("kalle")
-        with pytest.raises(privacy.ErasureRefused, match="Viimeistä ylläpitäjää"):
-            privacy.erase_user(other, admin.id)
+        accounts.create_user("toinen", "pitka-salasana-9", role=Role.ADMIN)
+        accounts.set_active("toinen", False)
+        with pytest.raises(NotAllowed):  # a deactivated admin can do nothing
+            privacy.erase_user(accounts.find_user("toinen"), admin.id)
+        with pytest.raises(NotAllowed):
+            privacy.erase_user(accounts.find_user("kalle"), admin.id)
         assert db.session.get(User, admin.id) is not None
 
 
@@ -286,8 +290,9 @@ def test_retention_months_setting_and_override(app_config, request):
 def test_admin_exports_a_users_data_as_zip(app, client, erasable):
     """deeds.json plus the largest stored file of each photo; the export is logged."""
     login(client, "admin")
-    response = client.get(f"/admin/users/{erasable['liisa']}/export")
+    response = client.post(f"/admin/users/{erasable['liisa']}/export")
     assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
     assert response.mimetype == "application/zip"
     assert "attachment" in response.headers["Content-Disposition"]
     assert "tekotaulu-liisa-" in response.headers["Content-Disposition"]

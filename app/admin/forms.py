@@ -14,3 +14,7 @@ class EraseForm(FlaskForm):
         validators=[DataRequired(_l("Vahvista poisto rastittamalla ruutu."))],
     )
     submit = SubmitField(_l("Poista pysyvästi"))
+
+
+class ExportForm(FlaskForm):
+    """Only the form token: exporting personal data is a POST, never a link."""

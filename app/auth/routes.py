@@ -1,15 +1,16 @@
 """Login, logout, first-run setup and the language choice."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from app import ratelimit
 from app.auth import bp
 from app.auth.forms import LoginForm, ReauthForm, SetupForm
-from app.permissions import mark_password_entered
-from app.security import safe_next
 from app.services import accounts
+from app.services.errors import ServiceError
+from app.web import ratelimit
+from app.web.guards import mark_password_entered
+from app.web.responses import add_refusal, form_page, safe_next
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -22,11 +23,11 @@ def login():
         return redirect(url_for("board.index"))
     form = LoginForm()
     if not form.validate_on_submit():
-        return render_template("auth/login.html", form=form), 400 if form.is_submitted() else 200
+        return form_page("auth/login.html", form)
     user = accounts.authenticate(form.username.data, form.password.data)
     if user is None:
         form.password.errors.append(_("Väärä käyttäjätunnus tai salasana."))
-        return render_template("auth/login.html", form=form), 400
+        return form_page("auth/login.html", form)
     start_session(user)
     return redirect(safe_next(request.args.get("next")))
 
@@ -52,10 +53,10 @@ def reauth():
     """Ask for the password again before admin actions, then go back to them."""
     form = ReauthForm()
     if not form.validate_on_submit():
-        return render_template("auth/reauth.html", form=form), 400 if form.is_submitted() else 200
+        return form_page("auth/reauth.html", form)
     if not current_user.check_password(form.password.data):
         form.password.errors.append(_("Salasana ei ole oikein."))
-        return render_template("auth/reauth.html", form=form), 400
+        return form_page("auth/reauth.html", form)
     mark_password_entered()
     return redirect(safe_next(request.args.get("next")))
 
@@ -76,14 +77,14 @@ def setup():
         abort(404)
     form = SetupForm()
     if not form.validate_on_submit():
-        return render_template("auth/setup.html", form=form), 400 if form.is_submitted() else 200
+        return form_page("auth/setup.html", form)
     try:
         user = accounts.create_first_admin(
             form.username.data, form.password.data, form.display_name.data
         )
-    except accounts.AccountError as error:
-        form.username.errors.append(str(error))
-        return render_template("auth/setup.html", form=form), 400
+    except ServiceError as error:
+        add_refusal(form, error, fallback_field="username")
+        return form_page("auth/setup.html", form)
     start_session(user)
     flash(_("Tervetuloa! Ylläpitäjä on luotu."))
     return redirect(url_for("board.index"))

@@ -1,23 +1,48 @@
-"""The board of deeds, filtered by query parameters."""
+"""The board of deeds, filtered by query parameters, and its next pages for "load more"."""
 
-from flask import current_app, render_template, request
+from flask import current_app, make_response, render_template, request, url_for
 from flask_login import current_user
 
 from app.board import bp
 from app.services import board
-from app.services.filters import board_filter_from_args, cursor_from_args
+from app.web import cards, params
+
+
+def requested_page() -> tuple[board.BoardFilter, board.BoardPage]:
+    """Read the filter and cursor from the URL and fetch that page of the board."""
+    filters = params.board_filter(request.args)
+    cursor = params.cursor(request.args)
+    size = current_app.config["BOARD_PAGE_SIZE"]
+    return filters, board.board_page(current_user, filters, cursor, size)
 
 
 @bp.route("/")
 def index():
     """Show the newest deeds as a masonry of photo cards."""
-    filters = board_filter_from_args(request.args)
-    cursor = cursor_from_args(request.args)
-    page = board.board_page(current_user, filters, cursor, current_app.config["BOARD_PAGE_SIZE"])
+    filters, page = requested_page()
     return render_template(
         "board/index.html",
         page=page,
+        cards_html=cards.page_html(page),
         filters=filters,
-        municipalities=board.municipalities(),
-        units=board.active_units(),
+        places=board.places(),
+        more_url=more_url("board.index", filters, page),
+        more_cards_url=more_url("board.more", filters, page),
     )
+
+
+@bp.route("/board/more")
+def more():
+    """The next page's cards as HTML, for "load more" (the same partial as the board)."""
+    _filters, page = requested_page()
+    response = make_response(cards.page_html(page))
+    response.headers["X-Next-Cursor"] = str(page.next_cursor or "")
+    return response
+
+
+def more_url(endpoint: str, filters: board.BoardFilter, page: board.BoardPage) -> str | None:
+    """The URL of the page after this one, keeping the filter; None at the end."""
+    if page.next_cursor is None:
+        return None
+    return url_for(endpoint, cursor=page.next_cursor, municipality=filters.municipality_id,
+                   unit=filters.unit_id)

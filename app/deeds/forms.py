@@ -8,21 +8,16 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from app.labels import choices
 from app.models import DESCRIPTION_MAX, CustomerType
-from app.validation import one_file, plain_text, safe_filename
+from app.web.validation import one_file, plain_text, safe_filename
 
 EARLIEST_DATE = dt.date(2000, 1, 1)
 
 
 def customer_type_choices() -> list[tuple[str, str]]:
     """The 'for whom' choices, with 'not chosen' first."""
-    return [
-        ("", _l("Ei valittu")),
-        (CustomerType.END_CUSTOMER.value, _l("Loppuasiakas")),
-        (CustomerType.MUNICIPALITY.value, _l("Kunta")),
-        (CustomerType.MUNICIPAL_STAFF.value, _l("Kunnan henkilöstö")),
-        (CustomerType.COLLEAGUE.value, _l("Työkaveri")),
-    ]
+    return [("", _l("Ei valittu")), *choices(CustomerType)]
 
 
 def strip_text(value: str | None) -> str | None:

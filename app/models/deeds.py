@@ -54,6 +54,9 @@ class Deed(db.Model):
         enum_column(Visibility), default=Visibility.VISIBLE
     )
     thanks_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Raised by every change to what the deed's card shows (text, place, byline, photos): the
+    # rendered card is cached under (id, version, language), so a new version is a new entry.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     author: Mapped[User] = relationship()
     unit: Mapped[Unit] = relationship()

@@ -3,20 +3,16 @@
 import re
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Municipality, Role, Unit, User
-from app.services.passwords import PASSWORD_MIN, password_problem  # noqa: F401 (re-export)
+from app.services.errors import NotFound, Refused
+from app.services.passwords import check_password_rules
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _UNKNOWN_USER_HASH = generate_password_hash("no such user")
-
-
-class AccountError(ValueError):
-    """A user or unit could not be created; the message says why in Finnish."""
 
 
 def normalise_username(username: str) -> str:
@@ -25,17 +21,12 @@ def normalise_username(username: str) -> str:
 
 
 def check_new_user(username: str, password: str) -> None:
-    """Raise AccountError if the username or password is unusable."""
+    """Raise Refused if the username or password is unusable."""
     if not USERNAME_PATTERN.match(username):
-        raise AccountError(
-            _l("Käyttäjätunnuksessa saa olla 2–64 merkkiä: pieniä kirjaimia a–z, numeroita, "
-               "piste, viiva tai alaviiva.")
-        )
-    problem = password_problem(username, password)
-    if problem:
-        raise AccountError(problem)
+        raise Refused("username_invalid")
+    check_password_rules(username, password)
     if find_user(username) is not None:
-        raise AccountError(_l("Käyttäjätunnus on jo käytössä."))
+        raise Refused("username_taken")
 
 
 def create_user(
@@ -64,7 +55,7 @@ def create_user(
 def create_first_admin(username: str, password: str, display_name: str) -> User:
     """Create the first admin, only while no user exists at all."""
     if has_users():
-        raise AccountError(_l("Ylläpitäjä on jo luotu."))
+        raise Refused("admin_exists")
     return create_user(username, password, role=Role.ADMIN, display_name=display_name)
 
 
@@ -76,6 +67,14 @@ def has_users() -> bool:
 def find_user(username: str) -> User | None:
     """Return the user with this username, if any."""
     return db.session.scalar(sa.select(User).where(User.username == normalise_username(username)))
+
+
+def session_user(user_id: int, session_version: int) -> User | None:
+    """Return the user of a session if they are active and the session version still holds."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != session_version:
+        return None
+    return user
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -95,7 +94,7 @@ def set_active(username: str, active: bool) -> User:
     with write_transaction():
         user = find_user(username)
         if user is None:
-            raise AccountError(_l("Käyttäjää ei löytynyt."))
+            raise NotFound("user_not_found", name=username)
         user.active = active
         if not active:
             user.end_sessions()  # reactivating later must not revive an old tablet session
@@ -107,10 +106,8 @@ def set_password(username: str, password: str) -> User:
     with write_transaction():
         user = find_user(username)
         if user is None:
-            raise AccountError(_l("Käyttäjää ei löytynyt."))
-        problem = password_problem(user.username, password)
-        if problem:
-            raise AccountError(problem)
+            raise NotFound("user_not_found", name=username)
+        check_password_rules(user.username, password)
         user.set_password(password)
         user.end_sessions()  # a new password logs out every tablet that knew the old one
     return user
@@ -141,13 +138,13 @@ def create_unit(name: str, municipality_name: str) -> Unit:
     """Create a unit in an existing municipality."""
     name = " ".join(name.split())
     if not 2 <= len(name) <= 120:
-        raise AccountError(_l("Yksikön nimessä pitää olla 2–120 merkkiä."))
+        raise Refused("unit_name_length")
     with write_transaction():
         municipality = find_municipality(municipality_name)
         if municipality is None:
-            raise AccountError(_l("Kuntaa ei löytynyt: %(name)s", name=municipality_name))
+            raise NotFound("municipality_not_found", name=municipality_name)
         if find_unit(name, municipality.id) is not None:
-            raise AccountError(_l("Yksikkö on jo olemassa."))
+            raise Refused("unit_exists")
         unit = Unit(name=name, municipality_id=municipality.id)
         db.session.add(unit)
     return unit

@@ -1,14 +1,25 @@
-"""The board query: visible deeds, newest first, filtered, with cursor pagination."""
+"""The board query: visible deeds, newest first, filtered, with cursor pagination, as plain data."""
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
-from app.models import Deed, Municipality, Photo, Thanks, Unit, User, Visibility
-from app.services import moderation
+from app.models import (
+    CustomerType,
+    Deed,
+    Municipality,
+    Photo,
+    Rendition,
+    Thanks,
+    Unit,
+    User,
+    Visibility,
+)
+from app.permissions import visible_to
+from app.services.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -18,41 +29,104 @@ class BoardFilter:
     municipality_id: int | None = None
     unit_id: int | None = None
 
+    def is_empty(self) -> bool:
+        """Tell whether nothing narrows the board."""
+        return self.municipality_id is None and self.unit_id is None
+
+
+@dataclass(frozen=True)
+class DeedRef:
+    """A deed on a board page: enough to find its card in a cache and show its thanks."""
+
+    id: int
+    version: int
+    thanks_count: int
+
 
 @dataclass(frozen=True)
 class BoardPage:
     """One page of deeds and the cursor for the next page (None at the end)."""
 
-    deeds: Sequence[Deed]
+    refs: Sequence[DeedRef]
     next_cursor: int | None
     thanked_ids: frozenset[int]
 
 
+@dataclass(frozen=True)
+class StoredSize:
+    """One stored file of a photo: its size name, storage key and pixel size."""
+
+    name: str
+    key: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class PhotoSummary:
+    """A deed's photo: full size, placeholder, and its stored sizes, widest first."""
+
+    width: int
+    height: int
+    placeholder: str
+    sizes: tuple[StoredSize, ...]
+
+
+@dataclass(frozen=True)
+class DeedSummary:
+    """Everything the interface shows of a deed, read in a fixed number of queries."""
+
+    id: int
+    version: int
+    description: str
+    happened_on: dt.date
+    customer_type: CustomerType | None
+    visibility: Visibility
+    thanks_count: int
+    author_id: int
+    author_name: str
+    unit_id: int
+    unit_name: str
+    municipality_id: int
+    municipality_name: str
+    photos: tuple[PhotoSummary, ...] = ()
+
+
+@dataclass(frozen=True)
+class UnitPlace:
+    """A unit in use, with its municipality, for filters and forms."""
+
+    id: int
+    name: str
+    municipality_id: int
+    municipality_name: str
+
+
+@dataclass(frozen=True)
+class Places:
+    """The municipalities and the units in use, by name."""
+
+    municipalities: tuple[tuple[int, str], ...]
+    units: tuple[UnitPlace, ...]
+
+
 def board_page(viewer: User, filters: BoardFilter, cursor: int | None, limit: int) -> BoardPage:
-    """Return up to `limit` visible deeds older than the cursor, in a fixed number of queries."""
-    # The board lists only deeds on the board; hidden ones stay reachable by link for the
-    # people who answer for them. One plain condition lets the (visibility, id) index serve
-    # "newest first" without sorting: an OR here would sort every matching row.
-    query = on_board(filters).order_by(Deed.id.desc()).limit(limit + 1)
+    """Return up to `limit` deeds on the board older than the cursor, in two queries."""
+    # One plain condition lets the (visibility, id) index serve "newest first" without sorting:
+    # an OR here would sort every matching row. Hidden deeds stay reachable by link only.
+    query = (
+        apply_filters(sa.select(Deed.id, Deed.version, Deed.thanks_count), filters)
+        .where(Deed.visibility == Visibility.VISIBLE)
+        .order_by(Deed.id.desc())
+        .limit(limit + 1)
+    )
     if cursor is not None:
         query = query.where(Deed.id < cursor)
-    deeds = list(db.session.scalars(query))
-    has_more = len(deeds) > limit
-    deeds = deeds[:limit]
-    next_cursor = deeds[-1].id if has_more else None
-    return BoardPage(deeds, next_cursor, thanked_by(viewer, [d.id for d in deeds]))
-
-
-def visible_deeds(filters: BoardFilter, viewer: User | None = None) -> sa.Select:
-    """Select the deeds the viewer may see matching the filters, with everything a card shows."""
-    query = sa.select(Deed).where(moderation.visible_to(viewer)).options(*card_loads())
-    return apply_filters(query, filters)
-
-
-def on_board(filters: BoardFilter) -> sa.Select:
-    """Select the deeds on the board matching the filters, with everything a card shows."""
-    query = sa.select(Deed).where(Deed.visibility == Visibility.VISIBLE).options(*card_loads())
-    return apply_filters(query, filters)
+    refs = [DeedRef(*row) for row in db.session.execute(query)]
+    has_more = len(refs) > limit
+    refs = refs[:limit]
+    next_cursor = refs[-1].id if has_more else None
+    return BoardPage(refs, next_cursor, thanked_by(viewer, [ref.id for ref in refs]))
 
 
 def apply_filters(query: sa.Select, filters: BoardFilter) -> sa.Select:
@@ -64,18 +138,9 @@ def apply_filters(query: sa.Select, filters: BoardFilter) -> sa.Select:
     return query
 
 
-def card_loads() -> tuple:
-    """Eager loads for a card, so a page costs the same few queries however long it is."""
-    return (
-        joinedload(Deed.author),
-        joinedload(Deed.unit),
-        joinedload(Deed.municipality),
-        selectinload(Deed.photos).selectinload(Photo.renditions),
-    )
-
-
-def thanked_by(viewer: User, deed_ids: list[int]) -> frozenset[int]:
+def thanked_by(viewer: User, deed_ids: Iterable[int]) -> frozenset[int]:
     """Return which of these deeds the viewer has thanked."""
+    deed_ids = list(deed_ids)
     if not deed_ids:
         return frozenset()
     query = sa.select(Thanks.deed_id).where(
@@ -84,23 +149,80 @@ def thanked_by(viewer: User, deed_ids: list[int]) -> frozenset[int]:
     return frozenset(db.session.scalars(query))
 
 
-def get_deed(deed_id: int, viewer: User | None = None) -> Deed | None:
-    """Return one deed the viewer may see (without a viewer: a visible one), with its card data."""
-    query = visible_deeds(BoardFilter(), viewer).where(Deed.id == deed_id)
-    return db.session.scalar(query)
+def summaries(deed_ids: Sequence[int], *, with_photos: bool = True) -> list[DeedSummary]:
+    """Return the deeds with these ids as plain data, in the given order (two queries)."""
+    if not deed_ids:
+        return []
+    photos = _photos_of(deed_ids) if with_photos else {}
+    rows = db.session.execute(_summary_query().where(Deed.id.in_(deed_ids)))
+    found = {row.id: _summary(row, photos.get(row.id, ())) for row in rows}
+    return [found[deed_id] for deed_id in deed_ids if deed_id in found]
 
 
-def municipalities() -> Sequence[Municipality]:
-    """Return all municipalities by name."""
-    return db.session.scalars(sa.select(Municipality).order_by(Municipality.name)).all()
+def _summary_query() -> sa.Select:
+    """Select a deed's own columns with its author's, unit's and municipality's names."""
+    return (
+        sa.select(
+            Deed.id, Deed.version, Deed.description, Deed.happened_on, Deed.customer_type,
+            Deed.visibility, Deed.thanks_count, Deed.author_id,
+            User.display_name.label("author_name"), Deed.unit_id,
+            Unit.name.label("unit_name"), Deed.municipality_id,
+            Municipality.name.label("municipality_name"),
+        )
+        .join(User, User.id == Deed.author_id)
+        .join(Unit, Unit.id == Deed.unit_id)
+        .join(Municipality, Municipality.id == Deed.municipality_id)
+    )
 
 
-def active_units() -> Sequence[Unit]:
-    """Return the units in use, by municipality and name."""
+def _summary(row: sa.Row, photos: tuple[PhotoSummary, ...]) -> DeedSummary:
+    """Build a summary from one row of _summary_query."""
+    return DeedSummary(**row._asdict(), photos=photos)
+
+
+def _photos_of(deed_ids: Sequence[int]) -> dict[int, tuple[PhotoSummary, ...]]:
+    """Return each deed's photos with their stored sizes (the kept original left out)."""
     query = (
-        sa.select(Unit)
-        .join(Unit.municipality)
-        .where(Unit.active.is_(True))
+        sa.select(
+            Photo.deed_id, Photo.id, Photo.width, Photo.height, Photo.placeholder,
+            Rendition.name, Rendition.key, Rendition.width.label("r_width"),
+            Rendition.height.label("r_height"),
+        )
+        .join(Rendition, Rendition.photo_id == Photo.id)
+        .where(Photo.deed_id.in_(deed_ids), Rendition.name != "original")
+        .order_by(Photo.deed_id, Photo.position, Rendition.width.desc(), Rendition.id)
+    )
+    grouped: dict[int, dict[int, list]] = {}
+    for row in db.session.execute(query):
+        photo = grouped.setdefault(row.deed_id, {}).setdefault(
+            row.id, [row.width, row.height, row.placeholder, []]
+        )
+        photo[3].append(StoredSize(row.name, row.key, row.r_width, row.r_height))
+    return {
+        deed_id: tuple(PhotoSummary(w, h, p, tuple(sizes)) for w, h, p, sizes in photos.values())
+        for deed_id, photos in grouped.items()
+    }
+
+
+def get_summary(deed_id: int, viewer: User | None) -> DeedSummary:
+    """Return one deed the viewer may see; NotFound otherwise (hidden ones look missing)."""
+    row = db.session.execute(_summary_query().where(Deed.id == deed_id, visible_to(viewer))).first()
+    if row is None:
+        raise NotFound("deed_not_found")
+    return _summary(row, _photos_of([deed_id]).get(deed_id, ()))
+
+
+def places() -> Places:
+    """Return every municipality and the units in use, in one query."""
+    query = (
+        sa.select(Municipality.id, Municipality.name, Unit.id, Unit.name)
+        .outerjoin(Unit, sa.and_(Unit.municipality_id == Municipality.id, Unit.active.is_(True)))
         .order_by(Municipality.name, Unit.name)
     )
-    return db.session.scalars(query).all()
+    municipalities: dict[int, str] = {}
+    units = []
+    for municipality_id, municipality_name, unit_id, unit_name in db.session.execute(query):
+        municipalities[municipality_id] = municipality_name
+        if unit_id is not None:
+            units.append(UnitPlace(unit_id, unit_name, municipality_id, municipality_name))
+    return Places(tuple(municipalities.items()), tuple(units))

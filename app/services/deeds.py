@@ -15,15 +15,9 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import CustomerType, Deed, Photo, Rendition, Thanks, Unit, User
 from app.models.base import utcnow
+from app.permissions import Capability, may_see, require
+from app.services.errors import NotFound, Refused
 from app.storage import current_storage
-
-
-class UnknownUnit(ValueError):
-    """The chosen unit does not exist or is no longer in use."""
-
-
-class ConsentMissing(ValueError):
-    """The poster did not confirm that nobody identifiable is shown without consent."""
 
 
 @dataclass(frozen=True)
@@ -48,8 +42,8 @@ class StoredPhoto:
 
 def create_deed(author: User, new: NewDeed, uploads: Sequence[BinaryIO]) -> Deed:
     """Process the photos, store their files, then commit the deed; on failure keep nothing."""
-    if not new.consent:
-        raise ConsentMissing
+    if not new.consent:  # the poster did not confirm nobody identifiable is shown without consent
+        raise Refused("consent_missing")
     unit = active_unit(new.unit_id)
     db.session.commit()  # no read transaction stays open during image work
     processed = [process_upload(upload) for upload in uploads]
@@ -68,7 +62,7 @@ def active_unit(unit_id: int) -> Unit:
     """Return the unit if it exists and is in use."""
     unit = db.session.get(Unit, unit_id)
     if unit is None or not unit.active:
-        raise UnknownUnit
+        raise Refused("unit_unknown")
     return unit
 
 
@@ -76,14 +70,17 @@ def process_upload(upload: BinaryIO) -> tuple[images.ProcessedImage, bytes]:
     """Run one upload through the image pipeline; return the result and the raw bytes."""
     data = upload.read()
     config = current_app.config
-    processed = images.process_image(
-        io.BytesIO(data),
-        config["RENDITION_SIZES"],
-        max_pixels=config["MAX_IMAGE_PIXELS"],
-        quality=config["RENDITION_QUALITY"],
-        keep_original=config["KEEP_ORIGINAL"],
-        avif=config["RENDITION_AVIF"],
-    )
+    try:
+        processed = images.process_image(
+            io.BytesIO(data),
+            config["RENDITION_SIZES"],
+            max_pixels=config["MAX_IMAGE_PIXELS"],
+            quality=config["RENDITION_QUALITY"],
+            keep_original=config["KEEP_ORIGINAL"],
+            avif=config["RENDITION_AVIF"],
+        )
+    except images.ImageRejected as rejected:
+        raise Refused(f"photo_{rejected.reason}") from rejected
     return processed, data
 
 
@@ -167,13 +164,6 @@ def delete_unreferenced(keys: Iterable[str]) -> None:
             storage.delete(key)
 
 
-def delete_deed(deed_id: int) -> None:
-    """Delete a deed with its photos, thanks and every file no other photo shares."""
-    with write_transaction():
-        keys = remove_deed_rows(deed_id)
-    delete_unreferenced(keys)
-
-
 def remove_deed_rows(deed_id: int) -> list[str]:
     """Delete a deed's rows in the caller's transaction; return its file keys to clean up after."""
     deed = db.session.get(Deed, deed_id)
@@ -186,19 +176,31 @@ def remove_deed_rows(deed_id: int) -> list[str]:
     return keys
 
 
-def toggle_thanks(user: User, deed_id: int) -> bool:
-    """Thank a deed, or take the thanks back; return whether the user now thanks it."""
-    user_id = user.id
+def toggle_thanks(user: User, deed_id: int) -> tuple[bool, int]:
+    """Thank a deed, or take the thanks back; return whether the user now thanks it, and the count.
+    """
     with write_transaction():
+        deed = visible_deed(user, deed_id)
+        require(user, Capability.THANK, deed)
         existing = db.session.scalar(
-            sa.select(Thanks).where(Thanks.deed_id == deed_id, Thanks.user_id == user_id)
+            sa.select(Thanks).where(Thanks.deed_id == deed_id, Thanks.user_id == user.id)
         )
-        step = -1 if existing else 1
         if existing:
             db.session.delete(existing)
         else:
-            db.session.add(Thanks(deed_id=deed_id, user_id=user_id))
+            db.session.add(Thanks(deed_id=deed_id, user_id=user.id))
+        step = -1 if existing else 1
         db.session.execute(
             sa.update(Deed).where(Deed.id == deed_id).values(thanks_count=Deed.thanks_count + step)
         )
-    return existing is None
+        db.session.refresh(deed, ["thanks_count"])
+        count = deed.thanks_count
+    return existing is None, count
+
+
+def visible_deed(user: User | None, deed_id: int) -> Deed:
+    """Return the deed if the user may see it; a deed they may not see is as good as missing."""
+    deed = db.session.get(Deed, deed_id)
+    if deed is None or not may_see(user, deed):
+        raise NotFound("deed_not_found")
+    return deed

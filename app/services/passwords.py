@@ -1,6 +1,6 @@
 """Password rules that fit staff who are not IT people: long enough, not the obvious ones."""
 
-from flask_babel import lazy_gettext as _l
+from app.services.errors import Refused
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 256
@@ -21,16 +21,15 @@ COMMON_PASSWORDS = frozenset(
 )
 
 
-def password_problem(username: str, password: str) -> str | None:
-    """Return why the password is not good enough (in Finnish), or None when it is fine."""
+def check_password_rules(username: str, password: str) -> None:
+    """Raise Refused, with the reason, when the password is not good enough."""
     lowered = password.lower()
     name = username.strip().lower()
     if len(password) < PASSWORD_MIN:
-        return str(_l("Salasanassa pitää olla vähintään %(n)s merkkiä.", n=PASSWORD_MIN))
+        raise Refused("password_too_short", n=PASSWORD_MIN)
     if len(password) > PASSWORD_MAX:
-        return str(_l("Salasana on liian pitkä (enintään %(n)s merkkiä).", n=PASSWORD_MAX))
+        raise Refused("password_too_long", n=PASSWORD_MAX)
     if name and len(name) >= 3 and name in lowered:
-        return str(_l("Salasanassa ei saa olla käyttäjätunnusta."))
+        raise Refused("password_has_username")
     if lowered in COMMON_PASSWORDS or len(set(password)) <= 2:
-        return str(_l("Salasana on liian helppo arvata. Keksi pidempi lause tai sanapari."))
-    return None
+        raise Refused("password_common")

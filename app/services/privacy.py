@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.database import write_transaction
@@ -27,7 +26,9 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
+from app.permissions import Capability, require
 from app.services import audit, deeds
+from app.services.errors import NotFound, Refused
 from app.storage import KeyMissing, current_storage
 
 KEY_BATCH = 500  # file keys checked per query when cleaning up after an erasure
@@ -35,23 +36,23 @@ RETENTION_BATCH = 50  # deeds deleted per transaction by the retention run
 SPOOL_BYTES = 32 * 1024 * 1024  # an export larger than this is written to a temp file
 
 
-class ErasureRefused(ValueError):
-    """This erasure is not allowed; the message says why."""
-
-
 @dataclass(frozen=True)
 class UserSummary:
-    """A user with how many deeds they have posted."""
+    """A user as the admin pages list them, with how many deeds they have posted."""
 
-    user: User
-    deed_count: int
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    deed_count: int = 0
 
 
 @dataclass(frozen=True)
 class ErasurePreview:
     """What erasing a user would delete."""
 
-    user: User
+    user: UserSummary
     deeds: int
     photos: int
     thanks_given: int
@@ -79,14 +80,22 @@ def user_summaries() -> list[UserSummary]:
         .outerjoin(counts, counts.c.author_id == User.id)
         .order_by(User.username)
     )
-    return [UserSummary(user, count) for user, count in db.session.execute(query)]
+    return [_user_summary(user, count) for user, count in db.session.execute(query)]
 
 
-def erasure_preview(user: User) -> ErasurePreview:
+def _user_summary(user: User, deed_count: int) -> UserSummary:
+    """The plain data of a user row."""
+    return UserSummary(
+        user.id, user.username, user.display_name, user.role, user.active, deed_count
+    )
+
+
+def erasure_preview(user_id: int) -> ErasurePreview:
     """Count what erasing the user would delete."""
+    user = _existing_user(user_id)
     deed_ids = sa.select(Deed.id).where(Deed.author_id == user.id)
     return ErasurePreview(
-        user=user,
+        user=_user_summary(user, 0),
         deeds=_count(sa.select(sa.func.count()).select_from(deed_ids.subquery())),
         photos=_count(sa.select(sa.func.count(Photo.id)).where(Photo.deed_id.in_(deed_ids))),
         thanks_given=_count(sa.select(sa.func.count(Thanks.id)).where(Thanks.user_id == user.id)),
@@ -98,25 +107,29 @@ def _count(query: sa.Select) -> int:
     return int(db.session.scalar(query) or 0)
 
 
+def _existing_user(user_id: int) -> User:
+    """Return the user with this id, or raise NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("user_not_found", name=user_id)
+    return user
+
+
 def check_erasable(actor: User, user: User) -> None:
-    """Refuse erasing yourself or the last active admin."""
+    """Refuse erasing yourself.
+
+    Only an active admin may erase, and never themselves, so an active admin always remains.
+    """
     if user.id == actor.id:
-        raise ErasureRefused(_l("Et voi poistaa omaa tunnustasi."))
-    if user.role == Role.ADMIN and user.active:
-        admins = _count(
-            sa.select(sa.func.count(User.id)).where(User.role == Role.ADMIN, User.active.is_(True))
-        )
-        if admins <= 1:
-            raise ErasureRefused(_l("Viimeistä ylläpitäjää ei voi poistaa."))
+        raise Refused("erase_self")
 
 
 def erase_user(actor: User, user_id: int) -> int:
     """Delete a user with their deeds, photo files, thanks and supervisions; return deeds erased."""
+    require(actor, Capability.ERASE_USER)
     with write_transaction():
-        user = db.session.get(User, user_id)
-        if user is None:
-            raise LookupError(user_id)
-        check_erasable(actor, user)
+        user = _existing_user(user_id)
+        check_erasable(actor, user)  # under the write lock: two admins cannot erase each other
         _withdraw_thanks(user_id)
         deed_ids = list(db.session.scalars(sa.select(Deed.id).where(Deed.author_id == user_id)))
         keys = [key for deed_id in deed_ids for key in deeds.remove_deed_rows(deed_id)]
@@ -139,15 +152,14 @@ def _withdraw_thanks(user_id: int) -> None:
     db.session.execute(sa.delete(Thanks).where(Thanks.user_id == user_id))
 
 
-def erase_deed(actor: User, deed_id: int) -> bool:
-    """Delete one deed and every file no other deed shares; False when there is no such deed."""
+def erase_deed(actor: User, deed_id: int) -> None:
+    """Delete one deed and every file no other deed shares."""
     with write_transaction():
-        if db.session.get(Deed, deed_id) is None:
-            return False
+        deed = deeds.visible_deed(actor, deed_id)
+        require(actor, Capability.ERASE_DEED, deed)
         keys = deeds.remove_deed_rows(deed_id)
         audit.record(actor, AuditAction.ERASE_DEED, "deed", deed_id)
     delete_files(keys)
-    return True
 
 
 def delete_files(keys: Iterable[str]) -> None:
@@ -200,9 +212,8 @@ def run_retention(
 
 def export_user(actor: User, user_id: int) -> tuple[str, IO[bytes]]:
     """Return a file name and a ZIP of the user's data: deeds.json and each photo's largest file."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise LookupError(user_id)
+    require(actor, Capability.EXPORT)
+    user = _existing_user(user_id)
     authored = _authored_deeds(user_id)
     buffer = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # the caller sends and closes it
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -46,94 +46,26 @@
     shortest.appendChild(card);
   }
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined) { node.textContent = text; }
-    return node;
-  }
-
-  function photoImg(photo, alt) {
-    var img = el("img");
-    var maxWidth = Number(board.dataset.cardMaxWidth) || Infinity;
-    var renditions = photo.renditions.filter(function (r) { return r.width <= maxWidth; });
-    if (!renditions.length) { renditions = photo.renditions.slice(-1); }
-    var small = renditions[renditions.length - 1];
-    img.src = small.url;
-    img.srcset = renditions.map(function (r) { return r.url + " " + r.width + "w"; }).join(", ");
-    img.sizes = "(min-width: 1400px) 340px, (min-width: 960px) 33vw, (min-width: 600px) 50vw, 100vw";
-    img.width = small.width;
-    img.height = small.height;
-    img.alt = alt;
-    img.loading = "lazy";
-    img.decoding = "async";
-    if (photo.placeholder) { img.dataset.placeholder = photo.placeholder; }
-    return img;
-  }
-
-  function thanksForm(deed) {
-    var form = el("form", "thanks-form");
-    form.method = "post";
-    form.action = deed.url + "/thanks";
-    var token = el("input");
-    token.type = "hidden"; token.name = "csrf_token"; token.value = board.dataset.csrf;
-    var button = el("button", "thanks-button" + (deed.thanked ? " is-thanked" : ""));
-    button.type = "submit";
-    button.setAttribute("aria-pressed", deed.thanked ? "true" : "false");
-    var heart = document.querySelector(".thanks-button .icon");
-    if (heart) { button.appendChild(heart.cloneNode(true)); }
-    button.appendChild(el("span", "thanks-label", board.dataset.thanksLabel));
-    var count = el("span", "thanks-count", String(deed.thanks_count));
-    count.setAttribute("aria-label", board.dataset.thanksCountLabel);
-    button.appendChild(count);
-    form.appendChild(token);
-    form.appendChild(button);
-    return form;
-  }
-
-  function cardFromData(deed) {
-    var card = el("article", "card");
-    card.dataset.deedId = String(deed.id);
-    if (deed.photos.length) {
-      var link = el("a", "card-photo");
-      link.href = deed.url;
-      link.appendChild(photoImg(deed.photos[0], deed.description.slice(0, 80)));
-      card.appendChild(link);
-    }
-    var body = el("div", "card-body");
-    body.appendChild(el("p", "card-text", deed.description));
-    var meta = el("p", "card-meta");
-    meta.appendChild(el("span", "card-place", deed.unit.name + " · " + deed.municipality.name));
-    var byline = el("span", "card-byline", deed.author + " · ");
-    var time = el("time", "", deed.happened_on_display);
-    time.dateTime = deed.happened_on;
-    byline.appendChild(time);
-    meta.appendChild(byline);
-    body.appendChild(meta);
-    body.appendChild(thanksForm(deed));
-    card.appendChild(body);
-    return card;
-  }
-
+  // "Load more" asks the server for the next cards as HTML: the same partial as the board.
   function loadMore(button) {
     if (button.dataset.loading) { return; }
     button.dataset.loading = "1";
-    var params = new URLSearchParams(window.location.search);
-    params.set("cursor", button.dataset.cursor);
-    fetch(board.dataset.api + "?" + params.toString(), { headers: { Accept: "application/json" } })
+    fetch(button.dataset.more, { headers: { Accept: "text/html" }, credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
-        return response.json();
+        var next = response.headers.get("X-Next-Cursor");
+        return response.text().then(function (html) { return { html: html, next: next }; });
       })
-      .then(function (data) {
-        data.deeds.forEach(function (deed) {
-          var card = cardFromData(deed);
+      .then(function (result) {
+        var template = document.createElement("template");
+        template.innerHTML = result.html;
+        Array.prototype.slice.call(template.content.querySelectorAll(".card")).forEach(function (card) {
           place(card);
           showPlaceholders(card);
         });
-        if (data.next_cursor) {
-          button.dataset.cursor = String(data.next_cursor);
-          button.href = "?" + params.toString().replace(/cursor=\d+/, "cursor=" + data.next_cursor);
+        if (result.next) {
+          button.dataset.more = withCursor(button.dataset.more, result.next);
+          button.href = withCursor(button.href, result.next);
         } else {
           button.parentNode.removeChild(button);
         }
@@ -142,9 +74,15 @@
       .then(function () { delete button.dataset.loading; });
   }
 
-  function sendThanks(form) {
-    var button = form.querySelector(".thanks-button");
-    fetch(form.action, {
+  function withCursor(url, cursor) {
+    var parsed = new URL(url, window.location.href);
+    parsed.searchParams.set("cursor", cursor);
+    return parsed.pathname + parsed.search;
+  }
+
+  // Every thanks button posts the page's one thanks form; the button names the deed.
+  function sendThanks(form, button) {
+    fetch(button.formAction, {
       method: "POST",
       body: new FormData(form),
       headers: { Accept: "application/json" },
@@ -159,14 +97,18 @@
         button.setAttribute("aria-pressed", data.thanked ? "true" : "false");
         button.querySelector(".thanks-count").textContent = String(data.thanks_count);
       })
-      .catch(function () { form.submit(); });
+      .catch(function () {
+        form.action = button.formAction;
+        form.submit();
+      });
   }
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (form.classList && form.classList.contains("thanks-form")) {
+    var button = event.submitter;
+    if (form.id === "thanks-form" && button && button.classList.contains("thanks-button")) {
       event.preventDefault();
-      sendThanks(form);
+      sendThanks(form, button);
     }
   });
 

@@ -82,7 +82,9 @@
       if (photo && photo !== original) { data.set(input.name, photo, photo.name); }
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.action || window.location.href);
-      xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+      // JSON for success and for errors outside the form (too large, expired); a refused form
+      // comes back as its HTML page with the messages in place.
+      xhr.setRequestHeader("Accept", "application/json, text/html;q=0.9");
       xhr.upload.addEventListener("progress", function (event) {
         if (!event.lengthComputable) { return; }
         var percent = Math.round(100 * event.loaded / event.total);
@@ -97,8 +99,11 @@
 
   // Success answers with where to go; a refusal comes back as the form page with its messages.
   function finish(xhr) {
-    if (xhr.status === 201) {
-      window.location.assign(JSON.parse(xhr.responseText).redirect);
+    var type = xhr.getResponseHeader("Content-Type") || "";
+    if (type.indexOf("application/json") === 0) {
+      var answer = JSON.parse(xhr.responseText);
+      if (answer.redirect) { window.location.assign(answer.redirect); return; }
+      showError(answer.error || "");
       return;
     }
     var page = new DOMParser().parseFromString(xhr.responseText, "text/html");
@@ -109,6 +114,18 @@
     init();
     var error = document.querySelector(".field-error");
     if (error) { error.scrollIntoView({ block: "center" }); }
+  }
+
+  function showError(message) {
+    var form = document.getElementById("deed-form");
+    var note = form.querySelector(".form-error") || document.createElement("p");
+    note.className = "flash flash-error form-error";
+    note.setAttribute("role", "alert");
+    note.textContent = message;
+    form.insertBefore(note, form.firstChild);
+    document.getElementById("send-button").disabled = false;
+    document.getElementById("upload-progress").hidden = true;
+    note.scrollIntoView({ block: "center" });
   }
 
   init();

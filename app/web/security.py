@@ -1,16 +1,15 @@
 """The login gate in front of every route, and the security headers on every response."""
 
-from urllib.parse import urlsplit
-
 from flask import Flask, Response, abort, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from app.extensions import db, login_manager
+from app.extensions import login_manager
 from app.models import User
+from app.services import accounts
+from app.web.errors import refuse
 
 # Endpoints reachable without a login; everything else, photos included, needs one.
 PUBLIC_ENDPOINTS = frozenset(
@@ -56,10 +55,7 @@ def load_user(user_id: str) -> User | None:
         return None
     if int(user_part) > MAX_DATABASE_ID:
         return None
-    user = db.session.get(User, int(user_part))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
+    return accounts.session_user(int(user_part), int(version))
 
 
 def require_login():
@@ -71,15 +67,6 @@ def require_login():
         response.status_code = 401
         return response
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-
-
-def safe_next(target: str | None) -> str:
-    """Return a same-site path to go to next, or the board (no open redirects)."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("board.index")
 
 
 def add_security_headers(response: Response) -> Response:
@@ -105,20 +92,13 @@ def refuse_nul_characters():
         abort(404)
     for name, value in request.args.items(multi=True):
         if "\x00" in name or "\x00" in value:
-            _bad_request(_("Virheellinen hakuehto: %(name)s.", name=name.replace("\x00", "")))
+            refuse(400, _("Virheellinen hakuehto: %(name)s.", name=name.replace("\x00", "")))
     if request.mimetype in FORM_TYPES:
         files = request.files.items(multi=True)
         texts = _pairs(request.form) + [f.filename or "" for _name, f in files]
         if any("\x00" in text for text in texts):
-            _bad_request(_("Lähetetyssä tekstissä on merkkejä, joita ei voi käyttää."))
+            refuse(400, _("Lähetetyssä tekstissä on merkkejä, joita ei voi käyttää."))
     return None
-
-
-def _bad_request(message: str) -> None:
-    """Abort with 400 and a message for the person."""
-    error = BadRequest()
-    error.user_message = message
-    raise error
 
 
 def _pairs(multidict) -> list[str]:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from flask import Flask, Response, current_app, request, url_for
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
 
-from app.i18n import short_date
-from app.models import CustomerType
+from app import permissions
+from app.labels import label, target_label
 
 # A few clear line icons (24x24, stroke follows the text colour); inline, so no extra request.
 ICON_PATHS = {
@@ -24,14 +24,6 @@ ICON_PATHS = {
     'width="8" height="10" rx="2"/>',
 }
 
-CUSTOMER_TYPE_LABELS = {
-    CustomerType.END_CUSTOMER: _l("Loppuasiakas"),
-    CustomerType.MUNICIPALITY: _l("Kunta"),
-    CustomerType.MUNICIPAL_STAFF: _l("Kunnan henkilöstö"),
-    CustomerType.COLLEAGUE: _l("Työkaveri"),
-}
-
-
 def icon(name: str) -> Markup:
     """Return an inline SVG icon, hidden from screen readers (the text beside it speaks)."""
     return Markup(  # noqa: S704 - fixed ICON_PATHS markup  # nosec B704
@@ -40,9 +32,9 @@ def icon(name: str) -> Markup:
     )
 
 
-def customer_type_label(value: CustomerType) -> str:
-    """Return the Finnish label of a customer type."""
-    return str(CUSTOMER_TYPE_LABELS[value])
+def can(capability: str, deed: permissions.DeedFacts | None = None) -> bool:
+    """In templates: may the logged-in user do this (to this deed)? The same table as routes."""
+    return permissions.can(current_user, capability, deed)
 
 
 @lru_cache(maxsize=64)
@@ -81,6 +73,7 @@ def init_app(app: Flask) -> None:
         static_url=static_url,
         icon=icon,
         current_locale=lambda: str(get_locale() or "fi"),
-        customer_type_label=customer_type_label,
+        can=can,
+        label=label,
+        target_label=target_label,
     )
-    app.jinja_env.filters["short_date"] = short_date

@@ -1,0 +1,42 @@
+"""The words shown for stored values (roles, customer types, audit actions): one place."""
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+
+from app.models import AuditAction, CustomerType, Role
+
+LABELS: dict[enum.Enum, object] = {
+    CustomerType.END_CUSTOMER: _l("Loppuasiakas"),
+    CustomerType.MUNICIPALITY: _l("Kunta"),
+    CustomerType.MUNICIPAL_STAFF: _l("Kunnan henkilöstö"),
+    CustomerType.COLLEAGUE: _l("Työkaveri"),
+    Role.EMPLOYEE: _l("Työntekijä"),
+    Role.SUPERVISOR: _l("Esihenkilö"),
+    Role.LEADER: _l("Työpajan vetäjä"),
+    Role.ADMIN: _l("Ylläpitäjä"),
+    AuditAction.HIDE: _l("piilotti teon"),
+    AuditAction.UNHIDE: _l("palautti teon"),
+    AuditAction.ERASE_DEED: _l("poisti teon"),
+    AuditAction.ERASE_USER: _l("poisti käyttäjän"),
+    AuditAction.RETENTION: _l("säilytysaika päättyi: teko poistettu"),
+    AuditAction.EXPORT: _l("vei käyttäjän tiedot"),
+}
+
+# What an audit entry points at (a plain string column, not an enum).
+TARGET_LABELS = {"deed": _l("teko"), "user": _l("käyttäjä")}
+
+
+def label(value: enum.Enum) -> str:
+    """Return the interface word for a stored value, in the current language."""
+    return str(LABELS[value])
+
+
+def target_label(target_type: str) -> str:
+    """Return the word for what an audit entry points at."""
+    return str(TARGET_LABELS.get(target_type, target_type))
+
+
+def choices(enum_cls: type[enum.Enum]) -> list[tuple[str, object]]:
+    """(value, label) pairs of an enum for a select field, in the order of the table above."""
+    return [(member.value, text) for member, text in LABELS.items() if isinstance(member, enum_cls)]

@@ -1,0 +1,216 @@
+"""The one deed card: plain data built from a deed summary, rendered by one partial.
+
+The board, "load more" and the projection show the same partial; the JSON API serialises the
+same data. Rendered cards are cached per worker process, keyed by the deed's id and version
+and the language. The version comes from the database with every page, so a worker never
+serves a card another worker or server changed, and nothing has to be shared or invalidated
+between them; hidden and erased deeds are simply not on the page any more. Thanks counts and
+the viewer's own thanks are rendered outside the cached part.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import get_locale
+from markupsafe import Markup
+
+from app.i18n import short_date
+from app.labels import label
+from app.models import Visibility
+from app.services.board import BoardPage, DeedSummary, PhotoSummary, summaries
+
+CACHE_ENTRIES = 4096  # about 1.5 kB each: a few megabytes per worker at most
+EAGER_CARDS = 6  # the first screen's photos load at once, the rest lazily
+
+
+@dataclass(frozen=True)
+class Place:
+    """A unit or municipality as a card shows it."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class PhotoSize:
+    """One stored size of a photo, with its URL."""
+
+    name: str
+    url: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class CardPhoto:
+    """A photo as cards and pages show it: its sizes widest first, and a placeholder."""
+
+    width: int
+    height: int
+    placeholder: str
+    renditions: tuple[PhotoSize, ...]
+
+    def pick(self, name: str) -> PhotoSize:
+        """Return the size with this name, else the smallest."""
+        return next((r for r in self.renditions if r.name == name), self.renditions[-1])
+
+    def srcset(self, max_width: int | None = None) -> str:
+        """The srcset list, leaving out sizes wider than max_width (the smallest stays)."""
+        sizes = [r for r in self.renditions if not max_width or r.width <= max_width]
+        return ", ".join(f"{r.url} {r.width}w" for r in sizes or self.renditions[-1:])
+
+
+@dataclass(frozen=True)
+class Card:
+    """Everything a deed's card shows, as plain data."""
+
+    id: int
+    version: int
+    url: str
+    thanks_url: str
+    description: str
+    unit: Place
+    municipality: Place
+    author: str
+    author_id: int
+    happened_on: str
+    happened_on_display: str
+    customer_type: str | None
+    customer_type_label: str | None
+    visibility: Visibility
+    thanks_count: int
+    photos: tuple[CardPhoto, ...]
+
+    @property
+    def unit_id(self) -> int:
+        """The unit's id (what capability checks read)."""
+        return self.unit.id
+
+    @property
+    def hidden(self) -> bool:
+        """Tell whether the deed is hidden from the board."""
+        return self.visibility == Visibility.HIDDEN
+
+
+@dataclass(frozen=True)
+class RenderedCard:
+    """The cached part of a card, and where its thanks button posts."""
+
+    body: Markup
+    thanks_url: str
+
+
+def card_from(deed: DeedSummary) -> Card:
+    """Build a deed's card from its summary: the one place that decides what a card holds."""
+    return Card(
+        id=deed.id,
+        version=deed.version,
+        url=url_for("deeds.show", deed_id=deed.id),
+        thanks_url=url_for("deeds.thank", deed_id=deed.id),
+        description=deed.description,
+        unit=Place(deed.unit_id, deed.unit_name),
+        municipality=Place(deed.municipality_id, deed.municipality_name),
+        author=deed.author_name,
+        author_id=deed.author_id,
+        happened_on=deed.happened_on.isoformat(),
+        happened_on_display=short_date(deed.happened_on),
+        customer_type=deed.customer_type.value if deed.customer_type else None,
+        customer_type_label=label(deed.customer_type) if deed.customer_type else None,
+        visibility=deed.visibility,
+        thanks_count=deed.thanks_count,
+        photos=tuple(_card_photo(photo) for photo in deed.photos if photo.sizes),
+    )
+
+
+def _card_photo(photo: PhotoSummary) -> CardPhoto:
+    """A photo with the URL of each stored size."""
+    sizes = tuple(
+        PhotoSize(size.name, url_for("deeds.photo", key=size.key), size.width, size.height)
+        for size in photo.sizes
+    )
+    return CardPhoto(photo.width, photo.height, photo.placeholder, sizes)
+
+
+def cards_of(deed_ids: Sequence[int]) -> list[Card]:
+    """Cards for these deeds, in this order."""
+    return [card_from(deed) for deed in summaries(deed_ids)]
+
+
+def card_json(card: Card, thanked: bool) -> dict[str, Any]:
+    """A card as JSON: the same data, plus whether the viewer has thanked it."""
+    data = asdict(card)
+    data["thanked"] = thanked
+    return data
+
+
+def page_html(page: BoardPage) -> Markup:
+    """The cards of a board page, rendered by the one partial, from the cache where possible."""
+    cache = _cache()
+    locale = str(get_locale() or "fi")
+    keys = [(ref.id, ref.version, locale, index < EAGER_CARDS) for index, ref in
+            enumerate(page.refs)]
+    bodies = {key: cache.get(key) for key in keys}
+    missing = [key for key, body in bodies.items() if body is None]
+    if missing:
+        fresh = {card.id: card for card in cards_of([key[0] for key in missing])}
+        for key in missing:
+            if key[0] in fresh:  # gone since the page was read: leave it out
+                bodies[key] = cache.put(key, _render_body(fresh[key[0]], eager=key[3]))
+    partial = _partial()
+    return Markup("").join(
+        partial.card(ref.id, bodies[key], ref.thanks_count, ref.id in page.thanked_ids)
+        for ref, key in zip(page.refs, keys, strict=True)
+        if bodies[key] is not None
+    )
+
+
+def _render_body(card: Card, eager: bool) -> RenderedCard:
+    """Render the cached part of a card."""
+    # A macro called from Python returns Markup already (the environment autoescapes).
+    body = _partial().card_body(card, eager, current_app.config["CARD_MAX_WIDTH"])
+    return RenderedCard(body, card.thanks_url)
+
+
+def _partial():
+    """The card partial's macros (the template is compiled once and reloaded when it changes)."""
+    return current_app.jinja_env.get_template("_card.html").module
+
+
+class CardCache:
+    """A bounded, thread-safe least-recently-used map from a card's key to its rendered HTML."""
+
+    def __init__(self, entries: int) -> None:
+        self._entries = entries
+        self._items: OrderedDict[Hashable, RenderedCard] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> RenderedCard | None:
+        """Return the cached HTML, marking it recently used."""
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: RenderedCard) -> RenderedCard:
+        """Store the HTML, dropping the least recently used entry when full; return it."""
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._entries:
+                self._items.popitem(last=False)
+        return value
+
+
+def init_app(app) -> None:
+    """Give the app its own card cache (tests make many apps in one process)."""
+    app.extensions["card_cache"] = CardCache(CACHE_ENTRIES)
+
+
+def _cache() -> CardCache:
+    """This app's card cache."""
+    return current_app.extensions["card_cache"]

@@ -1,0 +1,202 @@
+"""Errors as people see them: one table from a service's reason to a status and Finnish words,
+and one handler for every HTTP error (a Finnish page, or JSON under /api/), never a traceback."""
+
+import logging
+from dataclasses import dataclass
+from typing import NoReturn
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
+from app.labels import label
+from app.services.errors import NotAllowed, NotFound, ServiceError
+
+FALLBACK_500 = "Jokin meni vikaan. Yritä hetken päästä uudelleen."
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """How a refusal is answered: the status, the words, and the form field they belong to."""
+
+    status: int
+    message: object
+    field: str | None = None
+
+
+REFUSALS: dict[str, Refusal] = {
+    "not_found": Refusal(404, _l("Sivua ei löytynyt.")),
+    "user_not_found": Refusal(404, _l("Käyttäjää ei löytynyt: %(name)s")),
+    "unit_not_found": Refusal(404, _l("Yksikköä ei löytynyt: %(id)s")),
+    "municipality_not_found": Refusal(404, _l("Kuntaa ei löytynyt: %(name)s")),
+    "not_allowed": Refusal(403, _l("Sinulla ei ole oikeutta tähän.")),
+    "refused": Refusal(400, _l("Pyynnössä oli jotain vikaa. Tarkista tiedot ja yritä uudelleen.")),
+    "consent_missing": Refusal(
+        400, _l("Vahvista, että kuvassa olevalta henkilöltä on lupa."), "consent"
+    ),
+    "unit_unknown": Refusal(400, _l("Valitse yksikkö listasta."), "unit"),
+    "photo_empty": Refusal(
+        400, _l("Kuvatiedosto on tyhjä. Ota kuva uudelleen tai valitse toinen kuva."), "photo"
+    ),
+    "photo_not_an_image": Refusal(
+        400, _l("Tiedosto ei ole kuva. Valitse JPEG-, PNG-, WebP- tai HEIC-kuva."), "photo"
+    ),
+    "photo_unsupported_format": Refusal(
+        400, _l("Tätä kuvamuotoa ei voi käyttää. Valitse JPEG-, PNG-, WebP- tai HEIC-kuva."),
+        "photo",
+    ),
+    "photo_too_many_pixels": Refusal(
+        400, _l("Kuvassa on liikaa pikseleitä. Valitse pienempi kuva."), "photo"
+    ),
+    "photo_truncated": Refusal(
+        400, _l("Kuva on vioittunut tai vajaa. Ota kuva uudelleen tai valitse toinen kuva."),
+        "photo",
+    ),
+    "username_invalid": Refusal(
+        400,
+        _l("Käyttäjätunnuksessa saa olla 2–64 merkkiä: pieniä kirjaimia a–z, numeroita, "
+           "piste, viiva tai alaviiva."),
+        "username",
+    ),
+    "username_taken": Refusal(400, _l("Käyttäjätunnus on jo käytössä."), "username"),
+    "admin_exists": Refusal(400, _l("Ylläpitäjä on jo luotu."), "username"),
+    "password_too_short": Refusal(
+        400, _l("Salasanassa pitää olla vähintään %(n)s merkkiä."), "password"
+    ),
+    "password_too_long": Refusal(
+        400, _l("Salasana on liian pitkä (enintään %(n)s merkkiä)."), "password"
+    ),
+    "password_has_username": Refusal(
+        400, _l("Salasanassa ei saa olla käyttäjätunnusta."), "password"
+    ),
+    "password_common": Refusal(
+        400, _l("Salasana on liian helppo arvata. Keksi pidempi lause tai sanapari."), "password"
+    ),
+    "unit_name_length": Refusal(400, _l("Yksikön nimessä pitää olla 2–120 merkkiä.")),
+    "unit_exists": Refusal(400, _l("Yksikkö on jo olemassa.")),
+    "not_a_supervisor": Refusal(
+        400, _l("Vain esihenkilö voi valvoa yksikköä (käyttäjän rooli: %(role)s).")
+    ),
+    "erase_self": Refusal(400, _l("Et voi poistaa omaa tunnustasi."), "confirm"),
+}
+
+
+def refusal_of(error: ServiceError) -> Refusal:
+    """Find how a service's refusal is answered (by its reason, else by its kind)."""
+    if error.reason in REFUSALS:
+        return REFUSALS[error.reason]
+    if isinstance(error, NotFound):
+        return REFUSALS["not_found"]
+    if isinstance(error, NotAllowed):
+        return REFUSALS["not_allowed"]
+    return REFUSALS["refused"]
+
+
+def message_of(error: ServiceError) -> str:
+    """The Finnish (or chosen language's) words for a service's refusal."""
+    details = {k: label(v) if hasattr(v, "value") else v for k, v in error.details.items()}
+    text = str(refusal_of(error).message)
+    try:
+        return text % details if details else text
+    except (KeyError, TypeError, ValueError):  # a message that takes no such detail
+        return text
+
+
+class Refused(HTTPException):
+    """An HTTP refusal that carries words for the person (a 400 with a reason, say)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        self.code = code
+        super().__init__(description=message)
+
+
+def refuse(code: int, message: str) -> NoReturn:
+    """Stop the request with this status and these words for the person."""
+    raise Refused(code, message)
+
+
+def init_app(app: Flask) -> None:
+    """Answer service refusals and HTTP errors through one handler."""
+    app.register_error_handler(ServiceError, handle_service_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected_error)
+
+
+def error_message(code: int) -> str:
+    """Say what went wrong and what to do, in plain words."""
+    messages = {
+        400: _("Pyynnössä oli jotain vikaa. Tarkista tiedot ja yritä uudelleen."),
+        401: _("Kirjaudu ensin sisään."),
+        403: _("Sinulla ei ole oikeutta tähän."),
+        404: _("Sivua ei löytynyt."),
+        405: _("Tätä toimintoa ei voi tehdä näin."),
+        413: _("Kuva on liian suuri (yli %(mb)s Mt). Valitse pienempi kuva.", mb=_max_upload_mb()),
+        429: _(
+            "Liian monta väärää yritystä. Odota hetki ja yritä uudelleen. Jos salasana on "
+            "unohtunut, pyydä ylläpitäjää vaihtamaan se."
+        ),
+    }
+    return messages.get(code, _("Jokin meni vikaan. Yritä hetken päästä uudelleen."))
+
+
+def _max_upload_mb() -> int:
+    """Return the upload limit in megabytes."""
+    return (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+
+
+def error_response(code: int, message: str):
+    """A Finnish error page, or JSON for scripts and under /api/, with the status."""
+    log_http_error(code)
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return jsonify(error=message), code
+    return render_template("errors/error.html", code=code, message=message), code
+
+
+def handle_service_error(error: ServiceError):
+    """A refusal no route answered itself: its status and words on the error page."""
+    return error_response(refusal_of(error).status, message_of(error))
+
+
+def handle_http_error(error: HTTPException):
+    """Answer an HTTP error with a Finnish page or JSON, keeping its status."""
+    code = error.code or 500
+    if code < 400:  # routing redirects are HTTPExceptions too
+        return error
+    message = error.description if isinstance(error, Refused) else error_message(code)
+    if code == 413 and not _body_too_large():
+        message = _("Lomakkeessa on liian monta osaa. Lataa sivu uudelleen ja yritä uudelleen.")
+    return error_response(code, str(message))
+
+
+def _body_too_large() -> bool:
+    """Tell a 413 for a too large body from one for too many form parts."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    return limit is None or request.content_length is None or request.content_length > limit
+
+
+def log_http_error(code: int) -> None:
+    """Log refusals: access and rate-limit ones as warnings (worth a look), the rest as info."""
+    level = logging.WARNING if code in (401, 403, 429) else logging.INFO
+    current_app.logger.log(level, "%s %s -> %s", request.method, request.path, code)
+
+
+def handle_csrf_error(error: CSRFError):
+    """A missing or stale form token: say how to recover instead of a bare 400."""
+    return error_response(400, _(
+        "Lomake on vanhentunut tai sen tarkiste puuttuu. Lataa sivu uudelleen ja yritä uudelleen."
+    ))
+
+
+def handle_unexpected_error(error: Exception):
+    """Log an unexpected error and show a calm 500 page."""
+    db.session.rollback()
+    current_app.logger.exception("Unhandled error on %s", request.path)
+    try:
+        return handle_http_error(InternalServerError())
+    except Exception:  # the error page itself failed (e.g. the database is down): plain text
+        current_app.logger.exception("Error page failed on %s", request.path)
+        return FALLBACK_500, 500, {"Content-Type": "text/plain; charset=utf-8"}
