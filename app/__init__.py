@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from app.config import Config
+from app import config
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -27,13 +27,23 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
-    """Load defaults, then instance/config.py, then the test mapping; fill derived paths."""
+    """Defaults < environment < instance/config.py (or the test mapping); fill derived paths."""
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.config.from_object(Config)
+    app.config.from_object(config.Config)
+    app.config.from_mapping(config.defaults())
+    # Read now, not at import: whoever calls create_app decides what the environment holds.
+    app.config.from_mapping(config.from_environment(os.environ))
+    for warning in config.retired_names_in(os.environ):
+        app.logger.warning(warning)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(test_config)
+    fill_instance_defaults(app)
+
+
+def fill_instance_defaults(app: Flask) -> None:
+    """Put the database, uploads and secret in the instance folder unless set elsewhere."""
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
             app.instance_path, "app.db"

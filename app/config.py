@@ -1,82 +1,213 @@
-"""Settings: defaults here, overridden by environment variables or instance/config.py."""
+"""Settings: fixed ones in Config, and one table of those the environment may set.
+
+create_app() reads the environment through SETTINGS when it runs (never at import), so a process
+or test that changes os.environ first gets what it set. Precedence, lowest first: the table's
+defaults, environment variables, instance/config.py, the mapping a test passes to create_app.
+"""
 
 import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import pytz
+
 ENV_PREFIX = "TEKOTAULU_"
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+# An empty switch has always meant off; anything unrecognised is a mistake worth stopping for.
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+# (old, new) names read before one name per setting; still set, they would silently do nothing.
+RETIRED_NAMES = (("SECRET_KEY", "TEKOTAULU_SECRET_KEY"), ("TEKOTAULU_DATABASE_URL", "DATABASE_URL"))
 
 
-def _env(name: str, default: Any) -> Any:
-    """Read TEKOTAULU_<name> from the environment, cast to the type of the default."""
-    raw = os.environ.get(ENV_PREFIX + name)
-    if raw is None:
-        return default
-    if isinstance(default, bool):
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
-    if isinstance(default, int):
-        return int(raw)
+class ConfigError(ValueError):
+    """An environment variable holds a value its setting cannot use."""
+
+
+def text(raw: str) -> str:
+    """Any text, as given."""
     return raw
 
 
-def _rendition_sizes(raw: str) -> tuple[tuple[str, int], ...]:
+def text_or_none(raw: str) -> str | None:
+    """Text, or None when empty so that boto3 picks its own default."""
+    return raw or None
+
+
+def whole_number(raw: str) -> int:
+    """A whole number such as 25."""
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError("expected a whole number, e.g. 25") from None
+
+
+def switch(raw: str) -> bool:
+    """On (1, true, yes, on) or off (0, false, no, off)."""
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError("expected 1 or 0 (or true/false, yes/no, on/off)")
+
+
+def megabytes(raw: str) -> int:
+    """A size given in MB, kept in bytes (what Flask's MAX_CONTENT_LENGTH counts)."""
+    return whole_number(raw) * 1024 * 1024
+
+
+def rendition_sizes(raw: str) -> tuple[tuple[str, int], ...]:
     """Parse 'large:1920,medium:960' into ((name, long side), ...)."""
-    pairs = (item.split(":") for item in raw.split(",") if item.strip())
-    return tuple((name.strip(), int(size)) for name, size in pairs)
+    try:
+        pairs = (item.split(":") for item in raw.split(",") if item.strip())
+        sizes = tuple((name.strip(), int(size)) for name, size in pairs)
+    except ValueError:
+        sizes = ()
+    if not sizes:
+        raise ValueError("expected name:pixels pairs, e.g. large:1920,medium:960")
+    return sizes
+
+
+def timezone_name(raw: str) -> str:
+    """A timezone name pytz knows, checked here because flask-babel looks it up per request."""
+    try:
+        pytz.timezone(raw)
+    except pytz.UnknownTimeZoneError:
+        raise ValueError("expected a timezone name, e.g. Europe/Helsinki") from None
+    return raw
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting the environment may set: where it goes, its default and what it means."""
+
+    key: str  # the app.config key, which instance/config.py and test mappings set
+    env: str
+    default: str  # written as in the environment, so the default goes through the same parser
+    parse: Callable[[str], Any]
+    meaning: str
+    shown_default: str = ""  # for a default that create_app fills in from the instance folder
+
+    @property
+    def documented_default(self) -> str:
+        """The default as the README shows it ('–' when there is none)."""
+        return self.shown_default or self.default or "–"
+
+
+# The single source of truth for environment settings; README's table is checked against it.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SQLALCHEMY_DATABASE_URI", "DATABASE_URL", "", text,
+            "SQLAlchemy URL", shown_default="sqlite:///instance/app.db"),
+    Setting("SECRET_KEY", "TEKOTAULU_SECRET_KEY", "", text,
+            "session signing key", shown_default="random, kept in instance/secret_key"),
+    Setting("STORAGE_BACKEND", "TEKOTAULU_STORAGE_BACKEND", "local", text,
+            "where photos are stored: local or s3"),
+    Setting("UPLOAD_FOLDER", "TEKOTAULU_UPLOAD_FOLDER", "", text,
+            "folder for local files", shown_default="instance/uploads"),
+    Setting("S3_BUCKET", "TEKOTAULU_S3_BUCKET", "", text, "S3 bucket"),
+    Setting("S3_PREFIX", "TEKOTAULU_S3_PREFIX", "", text, "key prefix inside the bucket"),
+    Setting("S3_ENDPOINT_URL", "TEKOTAULU_S3_ENDPOINT_URL", "", text_or_none,
+            "endpoint of S3-compatible storage other than AWS"),
+    Setting("S3_REGION", "TEKOTAULU_S3_REGION", "", text_or_none, "S3 region"),
+    Setting("MAX_CONTENT_LENGTH", "TEKOTAULU_MAX_UPLOAD_MB", "25", megabytes,
+            "largest request body in MB"),
+    Setting("MAX_IMAGE_PIXELS", "TEKOTAULU_MAX_IMAGE_PIXELS", "50000000", whole_number,
+            "larger images are refused"),
+    Setting("RENDITION_SIZES", "TEKOTAULU_RENDITION_SIZES",
+            "large:1920,medium:960,small:480,thumb:360", rendition_sizes,
+            "stored sizes, name:long side in px"),
+    Setting("RENDITION_QUALITY", "TEKOTAULU_RENDITION_QUALITY", "80", whole_number,
+            "WebP quality"),
+    Setting("RENDITION_AVIF", "TEKOTAULU_RENDITION_AVIF", "0", switch,
+            "store AVIF instead of WebP"),
+    Setting("KEEP_ORIGINAL", "TEKOTAULU_KEEP_ORIGINAL", "0", switch,
+            "also keep a full-size copy without metadata"),
+    # Cards never ask for more than this width: a phone at 3x would otherwise fetch the largest.
+    Setting("CARD_MAX_WIDTH", "TEKOTAULU_CARD_MAX_WIDTH", "960", whole_number,
+            "widest image a card offers, px"),
+    Setting("BOARD_PAGE_SIZE", "TEKOTAULU_BOARD_PAGE_SIZE", "24", whole_number,
+            "cards per page"),
+    Setting("BABEL_DEFAULT_TIMEZONE", "TEKOTAULU_TIMEZONE", "Europe/Helsinki", timezone_name,
+            "timezone dates and times are shown in"),
+    Setting("SESSION_COOKIE_SECURE", "TEKOTAULU_SECURE_COOKIES", "1", switch,
+            "https-only session cookie"),
+    Setting("RATELIMIT_STORAGE_URI", "TEKOTAULU_RATELIMIT_STORAGE_URI", "memory://", text,
+            "where login-attempt counters live"),
+    # Failed logins per username + IP (a workplace's tablets share one IP), and per IP alone.
+    Setting("LOGIN_RATE_LIMIT", "TEKOTAULU_LOGIN_RATE_LIMIT", "5/minute;20/hour", text,
+            "failed logins allowed per username + IP"),
+    Setting("LOGIN_IP_RATE_LIMIT", "TEKOTAULU_LOGIN_IP_RATE_LIMIT", "100/hour", text,
+            "failed logins allowed per IP"),
+    Setting("RATELIMIT_ENABLED", "TEKOTAULU_RATELIMIT_ENABLED", "1", switch,
+            "login rate limits on"),
+    Setting("RECENT_LOGIN_MINUTES", "TEKOTAULU_RECENT_LOGIN_MINUTES", "15", whole_number,
+            "admin pages ask for the password again after this long"),
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0 = none trusted).
+    Setting("TRUSTED_PROXIES", "TEKOTAULU_TRUSTED_PROXIES", "0", whole_number,
+            "reverse proxies whose X-Forwarded-* headers are trusted"),
+    Setting("RETENTION_MONTHS", "TEKOTAULU_RETENTION_MONTHS", "24", whole_number,
+            "`flask retention run` deletes deeds older than this"),
+)
 
 
 class Config:
-    """Defaults for an embedded single-machine install (SQLite + local files)."""
+    """Settings no environment variable changes (the environment ones are in SETTINGS)."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY") or _env("SECRET_KEY", "")
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _env("DATABASE_URL", "")
-    STORAGE_BACKEND = _env("STORAGE_BACKEND", "local")
-    UPLOAD_FOLDER = _env("UPLOAD_FOLDER", "")
-    S3_BUCKET = _env("S3_BUCKET", "")
-    S3_PREFIX = _env("S3_PREFIX", "")
-    S3_ENDPOINT_URL = _env("S3_ENDPOINT_URL", "") or None
-    S3_REGION = _env("S3_REGION", "") or None
-
-    MAX_CONTENT_LENGTH = _env("MAX_UPLOAD_MB", 25) * 1024 * 1024
     MAX_FORM_PARTS = 100
-    MAX_IMAGE_PIXELS = _env("MAX_IMAGE_PIXELS", 50_000_000)
-    RENDITION_SIZES = _rendition_sizes(
-        _env("RENDITION_SIZES", "large:1920,medium:960,small:480,thumb:360")
-    )
-    RENDITION_QUALITY = _env("RENDITION_QUALITY", 80)
-    RENDITION_AVIF = _env("RENDITION_AVIF", False)
-    KEEP_ORIGINAL = _env("KEEP_ORIGINAL", False)
-
-    # Cards never ask for more than this width: a phone at 3x would otherwise fetch the largest.
-    CARD_MAX_WIDTH = _env("CARD_MAX_WIDTH", 960)
-    BOARD_PAGE_SIZE = _env("BOARD_PAGE_SIZE", 24)
     DESCRIPTION_MAX = 500
 
     BABEL_DEFAULT_LOCALE = "fi"
-    BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Europe/Helsinki")
     LANGUAGES = ("fi", "sv", "en")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _env("SECURE_COOKIES", True)
     REMEMBER_COOKIE_DURATION = 0
     WTF_CSRF_TIME_LIMIT = 8 * 3600
-    # Admin pages ask for the password again when the last login is older than this.
-    RECENT_LOGIN_MINUTES = _env("RECENT_LOGIN_MINUTES", 15)
-    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0 = none trusted).
-    TRUSTED_PROXIES = _env("TRUSTED_PROXIES", 0)
 
-    # Failed logins per username + IP (a workplace's tablets share one IP), and per IP alone.
-    RATELIMIT_ENABLED = _env("RATELIMIT_ENABLED", True)
-    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "5/minute;20/hour")
-    LOGIN_IP_RATE_LIMIT = _env("LOGIN_IP_RATE_LIMIT", "100/hour")
 
-    # Deeds older than this many months are deleted by `flask retention run`.
-    RETENTION_MONTHS = _env("RETENTION_MONTHS", 24)
     # Text is compressed by the app (brotli or gzip); photos are already compressed WebP.
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_STREAMS = False
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+
+
+def defaults() -> dict[str, Any]:
+    """Every table setting at its default."""
+    return {setting.key: setting.parse(setting.default) for setting in SETTINGS}
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The table settings whose variable environ sets, parsed; ConfigError names each bad one."""
+    values: dict[str, Any] = {}
+    problems = []
+    for setting in SETTINGS:
+        raw = environ.get(setting.env)
+        if raw is None:
+            continue
+        try:
+            values[setting.key] = setting.parse(raw)
+        except ValueError as error:
+            problems.append(f"{setting.env}={raw!r}: {error}")
+    if problems:
+        raise ConfigError("cannot start with this environment: " + "; ".join(problems))
+    return values
+
+
+def retired_names_in(environ: Mapping[str, str]) -> list[str]:
+    """A warning for each retired variable that is set but no longer read."""
+    return [
+        f"{old} is no longer read; set {new} instead"
+        for old, new in RETIRED_NAMES
+        if old in environ and new not in environ
+    ]
+
+
+def _env(name: str, default: Any) -> Any:
+    """The value TEKOTAULU_<name> gives its setting now, else default (for older callers)."""
+    setting = next(s for s in SETTINGS if s.env == ENV_PREFIX + name)
+    raw = os.environ.get(setting.env)
+    return default if raw is None else setting.parse(raw)

@@ -34,7 +34,7 @@ def free_port() -> int:
 def prepare(folder: Path) -> dict[str, str]:
     """Migrate a temp instance with a user and deeds; return the environment for gunicorn."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'load.db'}",
-           "TEKOTAULU_UPLOAD_FOLDER": str(folder / "uploads"), "SECRET_KEY": "load",
+           "TEKOTAULU_UPLOAD_FOLDER": str(folder / "uploads"), "TEKOTAULU_SECRET_KEY": "load",
            "TEKOTAULU_SECURE_COOKIES": "0", "TEKOTAULU_RATELIMIT_ENABLED": "0"}
     code = f"""
 import io, datetime as dt
