@@ -5,7 +5,6 @@ or test that changes os.environ first gets what it set. Precedence, lowest first
 defaults, environment variables, instance/config.py, the mapping a test passes to create_app.
 """
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -204,10 +203,3 @@ def retired_names_in(environ: Mapping[str, str]) -> list[str]:
         for old, new in RETIRED_NAMES
         if old in environ and new not in environ
     ]
-
-
-def _env(name: str, default: Any) -> Any:
-    """The value TEKOTAULU_<name> gives its setting now, else default (for older callers)."""
-    setting = next(s for s in SETTINGS if s.env == ENV_PREFIX + name)
-    raw = os.environ.get(setting.env)
-    return default if raw is None else setting.parse(raw)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app.config import _env
+from app import create_app
 from app.extensions import db
 from app.models import User
 from app.services import accounts
@@ -126,12 +126,13 @@ def test_session_cookie_flags(app_config, request):
     assert not any(c.startswith("remember_token=") for c in cookies)
 
 
-def test_secure_cookies_are_the_default(monkeypatch):
+def test_secure_cookies_are_the_default(monkeypatch, tmp_path):
     """Unless TEKOTAULU_SECURE_COOKIES turns it off (plain http on a laptop), cookies are Secure."""
+    settings = {"SECRET_KEY": "x", "UPLOAD_FOLDER": str(tmp_path)}
     monkeypatch.delenv("TEKOTAULU_SECURE_COOKIES", raising=False)
-    assert _env("SECURE_COOKIES", True) is True
+    assert create_app(settings).config["SESSION_COOKIE_SECURE"] is True
     monkeypatch.setenv("TEKOTAULU_SECURE_COOKIES", "0")
-    assert _env("SECURE_COOKIES", True) is False
+    assert create_app(settings).config["SESSION_COOKIE_SECURE"] is False
 
 
 def test_login_starts_a_fresh_session(client, world):
