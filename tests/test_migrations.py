@@ -97,3 +97,23 @@ def head_revision(app) -> str:
 def test_single_head_and_stamped(app):
     """The migrations form one line (no forgotten merge) and the fixture ends on its head."""
     assert database_revision(app) == head_revision(app)
+
+
+def test_rebuilding_a_table_keeps_rows_that_point_at_it(app, world, client, auth):
+    """Down and up again over real deeds: SQLite rebuilds `deed`, photos still point at it."""
+    from tests.test_board import add_deed
+
+    deed_ids = [add_deed(app, world.unit_id, f"Teko {n}") for n in range(3)]
+    with app.app_context():
+        downgrade(revision="d993905bca79")
+        upgrade()
+        db.session.remove()
+    with app.app_context(), db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.session.remove()
+    auth.login()
+    html = client.get("/").get_data(as_text=True)
+    assert all(f'data-deed-id="{deed_id}"' in html for deed_id in deed_ids)
+    assert schema_drift(app) == []

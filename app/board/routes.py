@@ -35,7 +35,7 @@ def index():
 def more():
     """The next page's cards as HTML, for "load more" (the same partial as the board)."""
     _filters, page = requested_page()
-    response = make_response(cards.page_html(page))
+    response = make_response(cards.page_html(page, first_screen=False))
     response.headers["X-Next-Cursor"] = str(page.next_cursor or "")
     return response
 

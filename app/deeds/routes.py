@@ -54,7 +54,10 @@ def show(deed_id: int):
     """Show one deed with its large photo."""
     card = cards.card_from(board.get_summary(deed_id, current_user))
     return render_template(
-        "deeds/show.html", card=card, thanked=bool(board.thanked_by(current_user, [deed_id]))
+        "deeds/show.html",
+        card=card,
+        thanked=bool(board.thanked_by(current_user, [deed_id])),
+        thanks_texts=cards.thanks_texts(),
     )
 
 

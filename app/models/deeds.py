@@ -37,6 +37,9 @@ class Deed(db.Model):
         sa.Index("ix_deed_board", "visibility", "id"),
         sa.Index("ix_deed_board_municipality", "municipality_id", "visibility", "id"),
         sa.Index("ix_deed_board_unit", "unit_id", "visibility", "id"),
+        # Never reuse the id of an erased deed (SQLite would reuse the highest): cached cards,
+        # audit entries and links name deeds by id.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

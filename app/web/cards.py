@@ -16,12 +16,14 @@ from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.i18n import short_date
 from app.labels import label
 from app.models import Visibility
 from app.services.board import BoardPage, DeedSummary, PhotoSummary, summaries
+from app.web.templating import icon
 
 CACHE_ENTRIES = 4096  # about 1.5 kB each: a few megabytes per worker at most
 EAGER_CARDS = 6  # the first screen's photos load at once, the rest lazily
@@ -104,6 +106,20 @@ class RenderedCard:
     thanks_url: str
 
 
+@dataclass(frozen=True)
+class ThanksTexts:
+    """The words and icon of a thanks button, found once per page rather than once per card."""
+
+    label: str
+    count_label: str
+    icon: Markup
+
+
+def thanks_texts() -> ThanksTexts:
+    """The thanks button's words in the current language."""
+    return ThanksTexts(_("Kiitos!"), _("kiitoksia"), icon("heart"))
+
+
 def card_from(deed: DeedSummary) -> Card:
     """Build a deed's card from its summary: the one place that decides what a card holds."""
     return Card(
@@ -147,12 +163,15 @@ def card_json(card: Card, thanked: bool) -> dict[str, Any]:
     return data
 
 
-def page_html(page: BoardPage) -> Markup:
-    """The cards of a board page, rendered by the one partial, from the cache where possible."""
+def page_html(page: BoardPage, first_screen: bool = True) -> Markup:
+    """The cards of a board page, rendered by the one partial, from the cache where possible.
+
+    On the first screen the first few photos load at once; further pages load them lazily.
+    """
     cache = _cache()
     locale = str(get_locale() or "fi")
-    keys = [(ref.id, ref.version, locale, index < EAGER_CARDS) for index, ref in
-            enumerate(page.refs)]
+    eager = EAGER_CARDS if first_screen else 0
+    keys = [(ref.id, ref.version, locale, index < eager) for index, ref in enumerate(page.refs)]
     bodies = {key: cache.get(key) for key in keys}
     missing = [key for key, body in bodies.items() if body is None]
     if missing:
@@ -161,8 +180,9 @@ def page_html(page: BoardPage) -> Markup:
             if key[0] in fresh:  # gone since the page was read: leave it out
                 bodies[key] = cache.put(key, _render_body(fresh[key[0]], eager=key[3]))
     partial = _partial()
+    texts = thanks_texts()
     return Markup("").join(
-        partial.card(ref.id, bodies[key], ref.thanks_count, ref.id in page.thanked_ids)
+        partial.card(ref.id, bodies[key], ref.thanks_count, ref.thanked, texts)
         for ref, key in zip(page.refs, keys, strict=True)
         if bodies[key] is not None
     )

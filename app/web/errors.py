@@ -29,6 +29,9 @@ class Refusal:
 
 REFUSALS: dict[str, Refusal] = {
     "not_found": Refusal(404, _l("Sivua ei löytynyt.")),
+    # A deed or photo one may not see looks exactly like one that does not exist.
+    "deed_not_found": Refusal(404, _l("Sivua ei löytynyt.")),
+    "photo_not_found": Refusal(404, _l("Sivua ei löytynyt.")),
     "user_not_found": Refusal(404, _l("Käyttäjää ei löytynyt: %(name)s")),
     "unit_not_found": Refusal(404, _l("Yksikköä ei löytynyt: %(id)s")),
     "municipality_not_found": Refusal(404, _l("Kuntaa ei löytynyt: %(name)s")),

@@ -10,6 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app import permissions
+from app.i18n import install_template_gettext
 from app.labels import label, target_label
 
 # A few clear line icons (24x24, stroke follows the text colour); inline, so no extra request.
@@ -46,8 +47,13 @@ def _file_version(path: str, mtime: float) -> str:
 def static_url(filename: str) -> str:
     """Return the URL of a static file with its content hash, so it can be cached for a year."""
     path = Path(current_app.static_folder or "") / filename
-    version = _file_version(str(path), path.stat().st_mtime)
-    return url_for("static", filename=filename, v=version)
+    return _static_url(request.script_root, filename, str(path), path.stat().st_mtime)
+
+
+@lru_cache(maxsize=64)
+def _static_url(script_root: str, filename: str, path: str, mtime: float) -> str:
+    """Build a static URL once per file version (every page asks for the same few)."""
+    return url_for("static", filename=filename, v=_file_version(path, mtime))
 
 
 def prepare_static(response: Response) -> Response:
@@ -69,6 +75,7 @@ def prepare_static(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Register the helpers with Jinja."""
     app.after_request(prepare_static)
+    install_template_gettext(app)
     app.jinja_env.globals.update(
         static_url=static_url,
         icon=icon,

@@ -1,4 +1,4 @@
-"""deed card version
+"""deed card version; deed ids never reused on SQLite
 
 Revision ID: 5b1c0e7a9f21
 Revises: d993905bca79
@@ -17,10 +17,16 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('deed', schema=None) as batch_op:
+    # SQLite reuses the highest rowid after a delete unless the table says AUTOINCREMENT;
+    # PostgreSQL sequences never reuse, so only SQLite needs the table rebuilt.
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    kwargs = {"recreate": "always", "table_kwargs": {"sqlite_autoincrement": True}} if sqlite else {}
+    with op.batch_alter_table('deed', schema=None, **kwargs) as batch_op:
         batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('deed', schema=None) as batch_op:
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    kwargs = {"recreate": "always", "table_kwargs": {"sqlite_autoincrement": False}} if sqlite else {}
+    with op.batch_alter_table('deed', schema=None, **kwargs) as batch_op:
         batch_op.drop_column('version')
