@@ -89,10 +89,6 @@ class Photo(db.Model):
         back_populates="photo", order_by="Rendition.width.desc()", cascade="all, delete-orphan"
     )
 
-    def rendition(self, name: str) -> "Rendition | None":
-        """Return the rendition with this size name, if stored."""
-        return next((r for r in self.renditions if r.name == name), None)
-
 
 class Rendition(db.Model):
     """One stored file of a photo at one size; the key is content-hashed."""

@@ -124,16 +124,6 @@ def find_municipality(name: str) -> Municipality | None:
     return db.session.scalar(query)
 
 
-def ensure_municipality(name: str) -> Municipality:
-    """Return the municipality, creating it if missing."""
-    with write_transaction():
-        municipality = find_municipality(name)
-        if municipality is None:
-            municipality = Municipality(name=name.strip())
-            db.session.add(municipality)
-    return municipality
-
-
 def create_unit(name: str, municipality_name: str) -> Unit:
     """Create a unit in an existing municipality."""
     name = " ".join(name.split())
