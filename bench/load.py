@@ -70,7 +70,14 @@ def login_cookie(port: int) -> str:
     response = conn.getresponse()
     response.read()
     assert response.status == 302, response.status
-    return response.getheader("Set-Cookie").split(";")[0]
+    cookie = response.getheader("Set-Cookie").split(";")[0]
+    # Follow the redirect as a browser would: the first page stores the form token in the
+    # session cookie, and a browser sends the updated cookie from then on.
+    conn.request("GET", response.getheader("Location"), headers={"Cookie": cookie})
+    response = conn.getresponse()
+    response.read()
+    updated = response.getheader("Set-Cookie")
+    return updated.split(";")[0] if updated else cookie
 
 
 def load(port: int, path: str, cookie: str) -> float:

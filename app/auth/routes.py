@@ -54,7 +54,7 @@ def reauth():
     form = ReauthForm()
     if not form.validate_on_submit():
         return form_page("auth/reauth.html", form)
-    if not current_user.check_password(form.password.data):
+    if not accounts.check_password(current_user.id, form.password.data):
         form.password.errors.append(_("Salasana ei ole oikein."))
         return form_page("auth/reauth.html", form)
     mark_password_entered()

@@ -1,6 +1,8 @@
 """Creating and managing users, municipalities and units."""
 
+import functools
 import re
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -69,12 +71,52 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.username == normalise_username(username)))
 
 
-def session_user(user_id: int, session_version: int) -> User | None:
+@dataclass(frozen=True)
+class Viewer:
+    """The person behind a request, as plain data: read on every request, so kept light."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    session_version: int
+    default_unit_id: int | None
+
+    is_authenticated = True  # what Flask-Login asks of a logged-in user
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        """Deactivated users are logged out."""
+        return self.active
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session: user id and session version."""
+        return f"{self.id}:{self.session_version}"
+
+
+@functools.cache
+def _viewer_query() -> sa.Select:
+    """The columns of a Viewer, by user id (built once: it runs on every request)."""
+    return sa.select(
+        User.id, User.username, User.display_name, User.role, User.active,
+        User.session_version, User.default_unit_id,
+    ).where(User.id == sa.bindparam("user_id"))
+
+
+def session_user(user_id: int, session_version: int) -> Viewer | None:
     """Return the user of a session if they are active and the session version still holds."""
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or user.session_version != session_version:
+    row = db.session.execute(_viewer_query(), {"user_id": user_id}).first()
+    if row is None or not row.active or row.session_version != session_version:
         return None
-    return user
+    return Viewer(**row._asdict())
+
+
+def check_password(user_id: int, password: str) -> bool:
+    """Tell whether the password is this active user's (to confirm a sensitive action)."""
+    user = db.session.get(User, user_id)
+    return user is not None and user.active and user.check_password(password)
 
 
 def authenticate(username: str, password: str) -> User | None:

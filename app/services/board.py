@@ -1,6 +1,7 @@
 """The board query: visible deeds, newest first, filtered, with cursor pagination, as plain data."""
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -117,33 +118,42 @@ class Places:
 
 def board_page(viewer: User, filters: BoardFilter, cursor: int | None, limit: int) -> BoardPage:
     """Return up to `limit` deeds on the board older than the cursor, in one query."""
-    # One plain condition lets the (visibility, id) index serve "newest first" without sorting:
-    # an OR here would sort every matching row. Hidden deeds stay reachable by link only.
-    # The viewer's own thanks come along through the (deed_id, user_id) unique index.
-    mine = sa.and_(Thanks.deed_id == Deed.id, Thanks.user_id == viewer.id)
-    query = (
-        apply_filters(
-            sa.select(Deed.id, Deed.version, Deed.thanks_count, Thanks.id.is_not(None)), filters
-        )
-        .outerjoin(Thanks, mine)
-        .where(Deed.visibility == Visibility.VISIBLE)
-        .order_by(Deed.id.desc())
-        .limit(limit + 1)
+    query = _page_query(
+        filters.municipality_id is not None, filters.unit_id is not None, cursor is not None
     )
-    if cursor is not None:
-        query = query.where(Deed.id < cursor)
-    refs = [DeedRef(*row) for row in db.session.execute(query)]
+    values = {
+        "viewer_id": viewer.id,
+        "limit": limit + 1,
+        "municipality_id": filters.municipality_id,
+        "unit_id": filters.unit_id,
+        "cursor": cursor,
+    }
+    refs = [DeedRef(*row) for row in db.session.execute(query, values)]
     has_more = len(refs) > limit
     refs = refs[:limit]
     return BoardPage(refs, refs[-1].id if has_more else None)
 
 
-def apply_filters(query: sa.Select, filters: BoardFilter) -> sa.Select:
-    """Narrow a deed query to a municipality and/or unit."""
-    if filters.municipality_id is not None:
-        query = query.where(Deed.municipality_id == filters.municipality_id)
-    if filters.unit_id is not None:
-        query = query.where(Deed.unit_id == filters.unit_id)
+@functools.cache
+def _page_query(by_municipality: bool, by_unit: bool, after_cursor: bool) -> sa.Select:
+    """The board page query for one combination of filters, built once (the board is hot)."""
+    # One plain condition lets the (visibility, id) index serve "newest first" without sorting:
+    # an OR here would sort every matching row. Hidden deeds stay reachable by link only.
+    # The viewer's own thanks come along through the (deed_id, user_id) unique index.
+    mine = sa.and_(Thanks.deed_id == Deed.id, Thanks.user_id == sa.bindparam("viewer_id"))
+    query = (
+        sa.select(Deed.id, Deed.version, Deed.thanks_count, Thanks.id.is_not(None))
+        .outerjoin(Thanks, mine)
+        .where(Deed.visibility == Visibility.VISIBLE)
+        .order_by(Deed.id.desc())
+        .limit(sa.bindparam("limit"))
+    )
+    if by_municipality:
+        query = query.where(Deed.municipality_id == sa.bindparam("municipality_id"))
+    if by_unit:
+        query = query.where(Deed.unit_id == sa.bindparam("unit_id"))
+    if after_cursor:
+        query = query.where(Deed.id < sa.bindparam("cursor"))
     return query
 
 
@@ -221,16 +231,23 @@ def get_summary(deed_id: int, viewer: User | None) -> DeedSummary:
     return _summary(row, _photos_of([deed_id]).get(deed_id, ()))
 
 
-def places() -> Places:
-    """Return every municipality and the units in use, in one query."""
-    query = (
+@functools.cache
+def _places_query() -> sa.Select:
+    """Every municipality with its units in use, built once."""
+    return (
         sa.select(Municipality.id, Municipality.name, Unit.id, Unit.name)
         .outerjoin(Unit, sa.and_(Unit.municipality_id == Municipality.id, Unit.active.is_(True)))
         .order_by(Municipality.name, Unit.name)
     )
+
+
+def places() -> Places:
+    """Return every municipality and the units in use, in one query."""
     municipalities: dict[int, str] = {}
     units = []
-    for municipality_id, municipality_name, unit_id, unit_name in db.session.execute(query):
+    for municipality_id, municipality_name, unit_id, unit_name in db.session.execute(
+        _places_query()
+    ):
         municipalities[municipality_id] = municipality_name
         if unit_id is not None:
             units.append(UnitPlace(unit_id, unit_name, municipality_id, municipality_name))
