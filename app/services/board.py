@@ -140,20 +140,22 @@ def _page_query(by_municipality: bool, by_unit: bool, after_cursor: bool) -> sa.
     # One plain condition lets the (visibility, id) index serve "newest first" without sorting:
     # an OR here would sort every matching row. Hidden deeds stay reachable by link only.
     # The viewer's own thanks come along through the (deed_id, user_id) unique index.
-    mine = sa.and_(Thanks.deed_id == Deed.id, Thanks.user_id == sa.bindparam("viewer_id"))
+    # Table columns rather than model attributes: the ORM would cost more than the query.
+    deed, thanks = Deed.__table__.c, Thanks.__table__.c
+    mine = sa.and_(thanks.deed_id == deed.id, thanks.user_id == sa.bindparam("viewer_id"))
     query = (
-        sa.select(Deed.id, Deed.version, Deed.thanks_count, Thanks.id.is_not(None))
-        .outerjoin(Thanks, mine)
-        .where(Deed.visibility == Visibility.VISIBLE)
-        .order_by(Deed.id.desc())
+        sa.select(deed.id, deed.version, deed.thanks_count, thanks.id.is_not(None))
+        .select_from(Deed.__table__.outerjoin(Thanks.__table__, mine))
+        .where(deed.visibility == Visibility.VISIBLE)
+        .order_by(deed.id.desc())
         .limit(sa.bindparam("limit"))
     )
     if by_municipality:
-        query = query.where(Deed.municipality_id == sa.bindparam("municipality_id"))
+        query = query.where(deed.municipality_id == sa.bindparam("municipality_id"))
     if by_unit:
-        query = query.where(Deed.unit_id == sa.bindparam("unit_id"))
+        query = query.where(deed.unit_id == sa.bindparam("unit_id"))
     if after_cursor:
-        query = query.where(Deed.id < sa.bindparam("cursor"))
+        query = query.where(deed.id < sa.bindparam("cursor"))
     return query
 
 
@@ -233,11 +235,13 @@ def get_summary(deed_id: int, viewer: User | None) -> DeedSummary:
 
 @functools.cache
 def _places_query() -> sa.Select:
-    """Every municipality with its units in use, built once."""
+    """Every municipality with its units in use, built once (of plain table columns)."""
+    municipality, unit = Municipality.__table__.c, Unit.__table__.c
+    in_use = sa.and_(unit.municipality_id == municipality.id, unit.active.is_(True))
     return (
-        sa.select(Municipality.id, Municipality.name, Unit.id, Unit.name)
-        .outerjoin(Unit, sa.and_(Unit.municipality_id == Municipality.id, Unit.active.is_(True)))
-        .order_by(Municipality.name, Unit.name)
+        sa.select(municipality.id, municipality.name, unit.id, unit.name)
+        .select_from(Municipality.__table__.outerjoin(Unit.__table__, in_use))
+        .order_by(municipality.name, unit.name)
     )
 
 
