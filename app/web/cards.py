@@ -1,11 +1,12 @@
 """The one deed card: plain data built from a deed summary, rendered by one partial.
 
 The board, "load more" and the projection show the same partial; the JSON API serialises the
-same data. Rendered cards are cached per worker process, keyed by the deed's id and version
-and the language. The version comes from the database with every page, so a worker never
-serves a card another worker or server changed, and nothing has to be shared or invalidated
-between them; hidden and erased deeds are simply not on the page any more. Thanks counts and
-the viewer's own thanks are rendered outside the cached part.
+same data. Rendered cards are cached per worker process, keyed by the deed's id, version and
+thanks count and the language. Those come from the database with every page, so a worker never
+serves a card that another worker or server changed, and nothing has to be shared or
+invalidated between them; hidden and erased deeds are simply not on the page any more. Each
+entry holds the card as a viewer who has thanked the deed sees it and as one who has not: the
+viewer's own thanks picks one outside the cache, so no entry belongs to a person.
 """
 
 import threading
@@ -100,10 +101,14 @@ class Card:
 
 @dataclass(frozen=True)
 class RenderedCard:
-    """The cached part of a card, and where its thanks button posts."""
+    """A card rendered for both kinds of viewer: one who has thanked the deed, one who has not."""
 
-    body: Markup
-    thanks_url: str
+    not_thanked: Markup
+    thanked: Markup
+
+    def for_viewer(self, thanked: bool) -> Markup:
+        """The card as this viewer sees it."""
+        return self.thanked if thanked else self.not_thanked
 
 
 @dataclass(frozen=True)
@@ -171,28 +176,31 @@ def page_html(page: BoardPage, first_screen: bool = True) -> Markup:
     cache = _cache()
     locale = str(get_locale() or "fi")
     eager = EAGER_CARDS if first_screen else 0
-    keys = [(ref.id, ref.version, locale, index < eager) for index, ref in enumerate(page.refs)]
-    bodies = {key: cache.get(key) for key in keys}
-    missing = [key for key, body in bodies.items() if body is None]
+    keys = {
+        ref.id: (ref.id, ref.version, ref.thanks_count, locale, index < eager)
+        for index, ref in enumerate(page.refs)
+    }
+    rendered = {deed_id: cache.get(key) for deed_id, key in keys.items()}
+    missing = [deed_id for deed_id, card in rendered.items() if card is None]
     if missing:
-        fresh = {card.id: card for card in cards_of([key[0] for key in missing])}
-        for key in missing:
-            if key[0] in fresh:  # gone since the page was read: leave it out
-                bodies[key] = cache.put(key, _render_body(fresh[key[0]], eager=key[3]))
-    partial = _partial()
-    texts = thanks_texts()
+        texts = thanks_texts()
+        for card in cards_of(missing):  # a deed gone since the page was read is left out
+            key = keys[card.id]
+            rendered[card.id] = cache.put(key, _render(card, key[2], key[4], texts))
     return Markup("").join(
-        partial.card(ref.id, bodies[key], ref.thanks_count, ref.thanked, texts)
-        for ref, key in zip(page.refs, keys, strict=True)
-        if bodies[key] is not None
+        rendered[ref.id].for_viewer(ref.thanked) for ref in page.refs if rendered[ref.id]
     )
 
 
-def _render_body(card: Card, eager: bool) -> RenderedCard:
-    """Render the cached part of a card."""
+def _render(card: Card, thanks_count: int, eager: bool, texts: ThanksTexts) -> RenderedCard:
+    """Render a card through the partial, as each kind of viewer sees it."""
     # A macro called from Python returns Markup already (the environment autoescapes).
-    body = _partial().card_body(card, eager, current_app.config["CARD_MAX_WIDTH"])
-    return RenderedCard(body, card.thanks_url)
+    partial = _partial()
+    max_width = current_app.config["CARD_MAX_WIDTH"]
+    return RenderedCard(
+        *(partial.card(card, thanks_count, thanked, eager, max_width, texts)
+          for thanked in (False, True))
+    )
 
 
 def _partial():
