@@ -115,6 +115,13 @@ class Places:
     municipalities: tuple[tuple[int, str], ...]
     units: tuple[UnitPlace, ...]
 
+    def units_by_municipality(self) -> list[tuple[str, list[UnitPlace]]]:
+        """The units grouped under their municipality's name (they come sorted that way)."""
+        groups: dict[str, list[UnitPlace]] = {}
+        for unit in self.units:
+            groups.setdefault(unit.municipality_name, []).append(unit)
+        return list(groups.items())
+
 
 def board_page(viewer: User, filters: BoardFilter, cursor: int | None, limit: int) -> BoardPage:
     """Return up to `limit` deeds on the board older than the cursor, in one query."""
