@@ -1,10 +1,18 @@
-"""Fixtures: a fresh database and storage folder per test (SQLite, or TEST_DATABASE_URL)."""
+"""Fixtures: a fresh database and storage folder per test (SQLite, or TEST_DATABASE_URL).
+
+The migrations run once per test session, into a template database; each test then gets its
+own copy of it (a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL).
+"""
 
 import functools
+import gc
 import io
 import os
+import shutil
 import uuid
+from pathlib import Path
 
+import jinja2
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
@@ -17,6 +25,13 @@ from app.services import accounts
 from tests.imagegen import photo_like
 
 PASSWORD = "salasana-123"
+FAST_HASH = "pbkdf2:sha256:1000"
+BASE_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "WTF_CSRF_ENABLED": False,
+    "SESSION_COOKIE_SECURE": False,
+}
 
 
 def pytest_configure(config):
@@ -24,64 +39,224 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "real_password_hashing: keep the slow scrypt hash")
 
 
+def pytest_collection_finish(session):
+    """Keep what imports and collection made (modules, test items, parameters) out of the way
+    of the garbage collector: its full passes, every few dozen tests, would otherwise scan
+    those hundreds of thousands of objects again each time."""
+    gc.collect()
+    gc.freeze()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a module's last test (and its module fixtures) is torn down, collect its garbage
+    and freeze what is still alive: the modules its tests imported, session caches."""
+    result = yield
+    if getattr(nextitem, "module", None) is not getattr(item, "module", None):
+        gc.collect()
+        gc.freeze()
+    return result
+
+
+def pytest_sessionfinish(session):
+    """Hand the frozen objects back, so that the final collections see everything."""
+    gc.unfreeze()
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(request, monkeypatch):
     """scrypt is slow on purpose; tests need many logins, not strong hashes."""
-    if request.node.get_closest_marker("real_password_hashing"):
-        return
+    if not request.node.get_closest_marker("real_password_hashing"):
+        use_fast_password_hashing(monkeypatch)
+
+
+def use_fast_password_hashing(monkeypatch) -> None:
+    """Hash new passwords with few rounds, and check unknown users' logins against such a hash
+    too (so that they still take as long as a known user's)."""
     monkeypatch.setattr(
         "app.models.users.generate_password_hash",
-        functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"),
+        functools.partial(generate_password_hash, method=FAST_HASH),
+    )
+    monkeypatch.setattr(accounts, "_UNKNOWN_USER_HASH", _fast_unknown_user_hash())
+
+
+@functools.cache
+def _fast_unknown_user_hash() -> str:
+    """The unknown-user hash, made with the fast test method."""
+    return generate_password_hash("no such user", method=FAST_HASH)
+
+
+def server_url() -> str | None:
+    """Return TEST_DATABASE_URL (a PostgreSQL server to make databases on), or None (SQLite)."""
+    return os.environ.get("TEST_DATABASE_URL") or None
+
+
+def database_on(server: str, name: str) -> str:
+    """Return the URL of database `name` on the server."""
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+def run_on_server(server: str, sql: str) -> None:
+    """Run one statement (CREATE/DROP DATABASE) outside a transaction."""
+    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(sql)
+    finally:
+        engine.dispose()
+
+
+def new_database(folder: Path, prefix: str, template: str | None = None) -> str:
+    """Create an empty database, or a copy of `template`; return its URL.
+
+    A template is a database file (SQLite) or a database name on TEST_DATABASE_URL.
+    """
+    server = server_url()
+    name = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    if not server:
+        path = folder / f"{name}.db"
+        if template:
+            shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+    clause = f' TEMPLATE "{template}"' if template else ""
+    run_on_server(server, f'CREATE DATABASE "{name}"{clause}')
+    return database_on(server, name)
+
+
+def drop_database(url: str) -> None:
+    """Drop a PostgreSQL database (a SQLite file goes with its tmp folder)."""
+    server = server_url()
+    if server and not url.startswith("sqlite:"):
+        name = url.rsplit("/", 1)[1]
+        run_on_server(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def as_template(url: str) -> str:
+    """Return what new_database takes to copy this database: its file or its name."""
+    return url.removeprefix("sqlite:///") if url.startswith("sqlite:") else url.rsplit("/", 1)[1]
+
+
+def template_app(url: str, folder: Path):
+    """An app on a template database being built."""
+    return create_app(
+        {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(folder / "uploads")}
     )
 
 
-def database_url(tmp_path) -> tuple[str, str | None]:
-    """Return a fresh database URL for this test, and the server URL to drop it from."""
-    server = os.environ.get("TEST_DATABASE_URL")
-    if not server:
-        return f"sqlite:///{tmp_path / 'test.db'}", None
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine.dispose()
-    return server.rsplit("/", 1)[0] + "/" + name, server
+def close_template(app) -> None:
+    """Close every connection to a template database, so that it can be copied."""
+    with app.app_context():
+        db.session.remove()
+        if db.engine.dialect.name == "sqlite":
+            # Move everything from the write-ahead log into the database file.
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.engine.dispose()
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite:"):
+        # With its last connection closed, SQLite has folded the log into the file and removed
+        # it (and the -shm file): the file alone is the whole database, safe to copy.
+        path = Path(as_template(url))
+        leftovers = list(path.parent.glob(path.name + "-*"))
+        assert not leftovers, f"template database not closed cleanly: {leftovers}"
 
 
-def drop_database(url: str, server: str) -> None:
-    """Drop a per-test PostgreSQL database."""
-    name = url.rsplit("/", 1)[1]
-    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    engine.dispose()
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    """A database the migrations ran on once per session, for each test to copy."""
+    folder = tmp_path_factory.mktemp("templates")
+    url = new_database(folder, "tpl")
+    try:
+        app = template_app(url, folder)
+        with app.app_context():
+            upgrade()
+        close_template(app)
+        yield as_template(url)
+    finally:
+        drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory, migrated_template):
+    """A copy of the migrated template with the World in it, and the World's ids."""
+    folder = tmp_path_factory.mktemp("templates")
+    url = new_database(folder, "tplw", migrated_template)
+    try:
+        app = template_app(url, folder)
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            use_fast_password_hashing(monkeypatch)
+            world = World(app)
+        close_template(app)
+        yield as_template(url), (world.unit_id, world.other_unit_id)
+    finally:
+        drop_database(url)
+
+
+def wants_template_world(request) -> bool:
+    """Tell whether the test's `world` can come ready-made in its database copy: it asks for it
+    by argument (so before `app` exists) and keeps the fast password hashes it was made with."""
+    return "world" in request.fixturenames and not request.node.get_closest_marker(
+        "real_password_hashing"
+    )
 
 
 @pytest.fixture
-def app_config(tmp_path):
+def app_config(tmp_path, request):
     """The test settings; a test may change them before asking for `app`."""
-    url, server = database_url(tmp_path)
+    world_ids = None
+    if wants_template_world(request):
+        template, world_ids = request.getfixturevalue("world_template")
+    else:
+        template = request.getfixturevalue("migrated_template")
+    url = new_database(tmp_path, "t", template)
     config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
+        **BASE_CONFIG,
         "SQLALCHEMY_DATABASE_URI": url,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-        "WTF_CSRF_ENABLED": False,
-        "SESSION_COOKIE_SECURE": False,
-        "_SERVER": server,
+        "_MIGRATED": url,
+        "_WORLD": world_ids,
     }
     yield config
-    if server:
-        drop_database(url, server)
+    drop_database(url)
+
+
+def uses_copied_database(app_config) -> bool:
+    """Tell whether the app's database is this test's copy of a template."""
+    return app_config["SQLALCHEMY_DATABASE_URI"] == app_config["_MIGRATED"]
+
+
+class SessionBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates shared by the session's apps, so that each compiles only once.
+
+    Every test app has its own Jinja environment, all with the same options; a template whose
+    source changes (checksum) is compiled again.
+    """
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SessionBytecodeCache()
 
 
 @pytest.fixture
 def app(app_config):
     """An app with a migrated empty database (the three municipalities come with it)."""
     app = create_app({k: v for k, v in app_config.items() if not k.startswith("_")})
-    with app.app_context():
-        upgrade()
-        db.session.remove()
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
+    if not uses_copied_database(app_config):
+        # The test pointed the app at another database: migrate that one as before.
+        with app.app_context():
+            upgrade()
+            db.session.remove()
     yield app
     with app.app_context():
         db.session.remove()
@@ -103,8 +278,12 @@ def runner(app):
 class World:
     """Units and users that most tests need, made through the services."""
 
-    def __init__(self, app):
+    def __init__(self, app, ids: tuple[int, int] | None = None):
+        """Make the units and users, or take the ids of ones already in the database."""
         self.app = app
+        if ids:
+            self.unit_id, self.other_unit_id = ids
+            return
         with app.app_context():
             self.unit_id = accounts.create_unit("Juvan keskuskeittiö", "Juva").id
             self.other_unit_id = accounts.create_unit("Sulkavan siivous", "Sulkava").id
@@ -121,8 +300,11 @@ class World:
 
 
 @pytest.fixture
-def world(app):
-    """Two units and one user of each role."""
+def world(app, app_config):
+    """Two units and one user of each role (already in the database copy when the test asks
+    for `world` by argument; made now when it asks later, with request.getfixturevalue)."""
+    if app_config["_WORLD"] and uses_copied_database(app_config):
+        return World(app, app_config["_WORLD"])
     return World(app)
 
 

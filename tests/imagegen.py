@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 import struct
+import threading
 import zlib
 
 import pillow_heif
@@ -93,21 +94,56 @@ def as_camera_stores(
     return encode(stored, fmt, quality=quality, exif=exif, secrets=gps)
 
 
+# photo_pixels keeps the costly noise layers of each size it has made.
+_REUSE_FROM_PIXELS = 100_000  # smaller pictures take a few milliseconds: always made afresh
+_REUSE_LOCK = threading.Lock()  # tests make photos on several threads at once
+_LAYERS: dict[tuple[int, int], tuple[Image.Image, Image.Image]] = {}
+_CALLS: dict[tuple[int, int], int] = {}
+
+
 def photo_pixels(width: int, height: int) -> Image.Image:
-    """Return an RGB picture with smooth light, hard edges and sensor-like grain."""
+    """Return an RGB picture with smooth light, hard edges and sensor-like grain.
+
+    Every call returns a new picture that differs from the earlier ones (so two uploads never
+    share stored files by chance). Making the noise is most of the cost, so from
+    _REUSE_FROM_PIXELS up the scene and the grain of the first picture of a size are kept, and
+    later pictures of that size get the same grain shifted by a different offset each time.
+    """
     size = (width, height)
+    if width * height < _REUSE_FROM_PIXELS:
+        return _add_grain(_scene(size), Image.effect_noise(size, 6))
+    with _REUSE_LOCK:
+        layers = _LAYERS.get(size)
+    if layers is None:
+        layers = (_scene(size), Image.effect_noise(size, 6))
+    with _REUSE_LOCK:
+        scene, grain = _LAYERS.setdefault(size, layers)
+        n = _CALLS.get(size, 0)
+        _CALLS[size] = n + 1
+    if n:  # distinct shifts for the first width x height calls: far more than a run makes
+        grain = ImageChops.offset(grain, n % width, n // width % height)
+    return _add_grain(scene, grain)
+
+
+def _scene(size: tuple[int, int]) -> Image.Image:
+    """Return the picture without its grain: light, shapes and texture."""
     light = Image.linear_gradient("L").resize(size, Image.Resampling.BILINEAR)
     glow = Image.radial_gradient("L").resize(size, Image.Resampling.BILINEAR)
     picture = Image.merge("RGB", (light, ImageChops.invert(glow), light.rotate(180)))
     _draw_shapes(picture)
     # Noise blown up from 1/16 and 1/4 scale gives foliage- and fabric-like texture; full-scale
     # noise gives the grain a phone's denoiser leaves. Together: ~4 MB per 12 MP at quality 90.
+    width, height = size
     for divisor, sigma in ((16, 40), (4, 10)):
         small = (max(1, width // divisor), max(1, height // divisor))
         texture = Image.effect_noise(small, sigma).resize(size, Image.Resampling.BICUBIC)
         picture = ImageChops.add(picture, Image.merge("RGB", (texture,) * 3), 1, -128)
-    grain = Image.effect_noise(size, 6)
-    return ImageChops.add(picture, Image.merge("RGB", (grain,) * 3), 1, -128)
+    return picture
+
+
+def _add_grain(scene: Image.Image, grain: Image.Image) -> Image.Image:
+    """Return a new picture: the scene with full-scale grain (an L image) added."""
+    return ImageChops.add(scene, Image.merge("RGB", (grain,) * 3), 1, -128)
 
 
 def _draw_shapes(picture: Image.Image) -> None:
