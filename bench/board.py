@@ -47,7 +47,7 @@ def fill(unit_id: int, count: int) -> None:
         db.session.commit()
 
 
-def timed(client, url: str, repeat: int) -> tuple[float, int]:
+def timed(client, engine, url: str, repeat: int) -> tuple[float, int]:
     """Return the median seconds of GET url and the SQL statements of one request."""
     statements = []
     listener = lambda *args: statements.append(1)  # noqa: E731
@@ -58,9 +58,9 @@ def timed(client, url: str, repeat: int) -> tuple[float, int]:
         response = client.get(url)
         times.append(time.perf_counter() - start)
         assert response.status_code == 200, response.status_code
-    event.listen(db.engine, "before_cursor_execute", listener)
+    event.listen(engine, "before_cursor_execute", listener)
     client.get(url)
-    event.remove(db.engine, "before_cursor_execute", listener)
+    event.remove(engine, "before_cursor_execute", listener)
     return statistics.median(times), len(statements)
 
 
@@ -69,16 +69,18 @@ def measure(count: int, repeat: int) -> dict[str, tuple[float, int]]:
     with bench_app(WTF_CSRF_ENABLED=False) as (app, unit_id):
         with app.app_context():
             fill(unit_id, count)
-            client = app.test_client()
-            client.post("/login", data={"username": USERNAME, "password": PASSWORD})
-            middle = count // 2
-            urls = {
-                "board": "/",
-                "board_filtered": f"/?unit={unit_id}",
-                "api_first": "/api/deeds",
-                "api_deep_cursor": f"/api/deeds?cursor={middle}",
-            }
-            return {name: timed(client, url, repeat) for name, url in urls.items()}
+            engine = db.engine
+        # Requests outside that app context, as in production: each gets its own (and its g).
+        client = app.test_client()
+        client.post("/login", data={"username": USERNAME, "password": PASSWORD})
+        middle = count // 2
+        urls = {
+            "board": "/",
+            "board_filtered": f"/?unit={unit_id}",
+            "api_first": "/api/deeds",
+            "api_deep_cursor": f"/api/deeds?cursor={middle}",
+        }
+        return {name: timed(client, engine, url, repeat) for name, url in urls.items()}
 
 
 def main() -> None:
