@@ -151,10 +151,15 @@ def _max_upload_mb() -> int:
     return (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
 
 
+def wants_json() -> bool:
+    """Tell whether a script asked for JSON rather than a page."""
+    return request.accept_mimetypes.best == "application/json"
+
+
 def error_response(code: int, message: str):
     """A Finnish error page, or JSON for scripts and under /api/, with the status."""
     log_http_error(code)
-    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+    if request.path.startswith("/api/") or wants_json():
         return jsonify(error=message), code
     return render_template("errors/error.html", code=code, message=message), code
 

@@ -2,11 +2,11 @@
 
 from urllib.parse import urlsplit
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
 from app.services.errors import ServiceError
-from app.web.errors import message_of, refusal_of
+from app.web.errors import message_of, refusal_of, wants_json
 
 
 def form_page(template: str, form: FlaskForm, **context):
@@ -22,11 +22,6 @@ def add_refusal(form: FlaskForm, error: ServiceError, fallback_field: str) -> No
         raise error
     field = getattr(form, refusal.field or fallback_field, None) or getattr(form, fallback_field)
     field.errors = [*field.errors, message_of(error)]
-
-
-def wants_json() -> bool:
-    """Tell whether a script asked for JSON rather than a page."""
-    return request.accept_mimetypes.best == "application/json"
 
 
 def done(next_url: str, message: str | None = None, *, status: int = 200, **payload):
