@@ -40,6 +40,15 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     else:
         app.config.from_mapping(test_config)
     fill_instance_defaults(app)
+    name_session_cookie(app)
+
+
+def name_session_cookie(app: Flask) -> None:
+    """Over https the cookie is __Host-: browsers then refuse it from subdomains or over http."""
+    if app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_NAME"] == "session":
+        app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+        app.config["SESSION_COOKIE_PATH"] = "/"
+        app.config["SESSION_COOKIE_DOMAIN"] = None
 
 
 def fill_instance_defaults(app: Flask) -> None:
@@ -95,11 +104,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach the blueprints and the login gate in front of them."""
-    from app import admin, api, auth, board, deeds, pages, review, web
+    from app import account, admin, api, auth, board, deeds, pages, review, web
     from app.web.security import DatabaseIdConverter
 
     app.url_map.converters["int"] = DatabaseIdConverter
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(board.bp)
     app.register_blueprint(deeds.bp)
     app.register_blueprint(api.bp)

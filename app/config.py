@@ -12,6 +12,7 @@ from typing import Any
 import pytz
 
 ENV_PREFIX = "TEKOTAULU_"
+ROLE_NAMES = ("employee", "supervisor", "leader", "admin")  # app.models.Role's values
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 # An empty switch has always meant off; anything unrecognised is a mistake worth stopping for.
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
@@ -66,6 +67,15 @@ def rendition_sizes(raw: str) -> tuple[tuple[str, int], ...]:
     if not sizes:
         raise ValueError("expected name:pixels pairs, e.g. large:1920,medium:960")
     return sizes
+
+
+def roles(raw: str) -> frozenset[str]:
+    """Role names separated by commas, e.g. admin,supervisor (empty: none)."""
+    names = frozenset(name.strip() for name in raw.split(",") if name.strip())
+    unknown = names - set(ROLE_NAMES)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}; use {', '.join(ROLE_NAMES)}")
+    return names
 
 
 def timezone_name(raw: str) -> str:
@@ -142,6 +152,12 @@ SETTINGS: tuple[Setting, ...] = (
             "login rate limits on"),
     Setting("RECENT_LOGIN_MINUTES", "TEKOTAULU_RECENT_LOGIN_MINUTES", "15", whole_number,
             "admin pages ask for the password again after this long"),
+    Setting("SESSION_IDLE_MINUTES", "TEKOTAULU_SESSION_IDLE_MINUTES", "30", whole_number,
+            "a session ends after this long without a request"),
+    Setting("SESSION_MAX_HOURS", "TEKOTAULU_SESSION_MAX_HOURS", "12", whole_number,
+            "a session ends this long after login, used or not"),
+    Setting("TWO_FACTOR_ROLES", "TEKOTAULU_TWO_FACTOR_ROLES", "admin", roles,
+            "roles that must use an authenticator app as a second factor"),
     # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0 = none trusted).
     Setting("TRUSTED_PROXIES", "TEKOTAULU_TRUSTED_PROXIES", "0", whole_number,
             "reverse proxies whose X-Forwarded-* headers are trusted"),
@@ -164,7 +180,8 @@ class Config:
     REMEMBER_COOKIE_DURATION = 0
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
-    RATELIMIT_STRATEGY = "moving-window"
+    # Fixed windows count atomically (one increment) and can give a count back (see ratelimit).
+    RATELIMIT_STRATEGY = "fixed-window"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 

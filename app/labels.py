@@ -21,6 +21,8 @@ LABELS: dict[enum.Enum, object] = {
     AuditAction.ERASE_USER: _l("poisti käyttäjän"),
     AuditAction.RETENTION: _l("säilytysaika päättyi: teko poistettu"),
     AuditAction.EXPORT: _l("vei käyttäjän tiedot"),
+    AuditAction.END_SESSIONS: _l("lopetti käyttäjän kirjautumiset"),
+    AuditAction.RESET_SECOND_FACTOR: _l("poisti käyttäjän kaksivaiheisen tunnistautumisen"),
 }
 
 # What an audit entry points at (a plain string column, not an enum).

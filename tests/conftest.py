@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import jinja2
+import pyotp
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
@@ -21,10 +22,11 @@ from werkzeug.security import generate_password_hash
 from app import create_app
 from app.extensions import db
 from app.models import Role
-from app.services import accounts
+from app.services import accounts, two_factor
 from tests.imagegen import photo_like
 
-PASSWORD = "salasana-123"
+PASSWORD = "kuusi-jarvea-7"
+ADMIN_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the World's admin's authenticator
 FAST_HASH = "pbkdf2:sha256:1000"
 BASE_CONFIG = {
     "TESTING": True,
@@ -75,15 +77,17 @@ def use_fast_password_hashing(monkeypatch) -> None:
     too (so that they still take as long as a known user's)."""
     monkeypatch.setattr(
         "app.models.users.generate_password_hash",
-        functools.partial(generate_password_hash, method=FAST_HASH),
+        lambda password, method=None: generate_password_hash(password, method=FAST_HASH),
     )
-    monkeypatch.setattr(accounts, "_UNKNOWN_USER_HASH", _fast_unknown_user_hash())
+    monkeypatch.setattr(accounts, "_unknown_user", _fast_unknown_user)
 
 
 @functools.cache
-def _fast_unknown_user_hash() -> str:
-    """The unknown-user hash, made with the fast test method."""
-    return generate_password_hash("no such user", method=FAST_HASH)
+def _fast_unknown_user():
+    """The unknown-user stand-in, with a hash made by the fast test method."""
+    from app.models import User
+
+    return User(username="", password_hash=generate_password_hash("-", method=FAST_HASH))
 
 
 def server_url() -> str | None:
@@ -296,7 +300,27 @@ class World:
                 accounts.create_user(
                     username, PASSWORD, role=role, display_name=username.title()
                 )
+            enrol_second_factor("admin")
             db.session.remove()
+
+
+def enrol_second_factor(username: str) -> None:
+    """Give a user the test authenticator (inside an app context)."""
+    user_id = accounts.find_user(username).id
+    code = pyotp.TOTP(ADMIN_TOTP_SECRET).now()
+    two_factor.enrol(user_id, ADMIN_TOTP_SECRET, code, None)
+
+
+def log_in(client, username: str, password: str = PASSWORD, **kwargs):
+    """Log in through the real forms; give a recovery code when a second factor is asked."""
+    response = client.post("/login", data={"username": username, "password": password},
+                           **kwargs)
+    if response.status_code == 302 and response.headers["Location"] == "/login/code":
+        with client.application.app_context():
+            code = two_factor.regenerate_recovery_codes(accounts.find_user(username).id)[0]
+            db.session.remove()
+        response = client.post("/login/code", data={"code": code}, **kwargs)
+    return response
 
 
 @pytest.fixture
@@ -315,9 +339,7 @@ class AuthActions:
         self._client = client
 
     def login(self, username="aino", password=PASSWORD):
-        return self._client.post(
-            "/login", data={"username": username, "password": password}
-        )
+        return log_in(self._client, username, password)
 
     def logout(self):
         return self._client.post("/logout")

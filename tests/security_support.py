@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Deed, Photo, Rendition, Role, Thanks, Visibility
 from app.services import accounts, deeds, moderation
 from app.services.deeds import NewDeed
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, log_in
 
 HAPPENED_ON = dt.date(2026, 6, 2)
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
@@ -93,8 +93,8 @@ def row_counts(app) -> dict[str, int]:
 
 
 def login(client, username: str, password: str = PASSWORD):
-    """Log in through the form (CSRF off)."""
-    return client.post("/login", data={"username": username, "password": password})
+    """Log in through the form (CSRF off), with the second factor where one is set."""
+    return log_in(client, username, password)
 
 
 def csrf_token(client, path: str = "/login") -> str:

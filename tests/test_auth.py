@@ -148,16 +148,19 @@ def test_first_run_goes_to_setup(client):
 
 
 def test_setup_creates_first_admin_and_logs_in(app, client):
-    """/setup creates an admin, logs them in, and then disappears."""
+    """/setup creates an admin, logs them in, asks them to set up the second factor, and then
+    disappears."""
     response = client.post("/setup", data=setup_form())
     assert response.status_code == 302
     assert location(response) == "/"
 
     board = client.get("/")
-    assert board.status_code == 200
-    html = board.get_data(as_text=True)
+    assert location(board) == "/account/two-factor"  # admins must use an authenticator app
+    page = client.get("/account/two-factor")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
     assert "Tervetuloa! Ylläpitäjä on luotu." in html
-    assert "Ylläpitäjä Ylle" in html
+    assert "Ylläpitäjä Ylle" in html and "QR-koodi" in html
     with app.app_context():
         users = db.session.scalars(sa.select(User)).all()
         assert [(u.username, u.role, u.display_name) for u in users] == [

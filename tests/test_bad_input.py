@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import deed_form
+from tests.conftest import PASSWORD, deed_form
 from tests.imagegen import html_as_jpg, jpeg_claiming, other_format, png_bomb, svg, truncated
 from tests.security_support import (
     csrf_token,
@@ -223,7 +223,7 @@ def send(client, case: Bad, ids: dict[str, Any]):
     if case.user:
         if case.csrf:
             token = csrf_token(client, "/login")
-            client.post("/login", data={"username": case.user, "password": "salasana-123",
+            client.post("/login", data={"username": case.user, "password": PASSWORD,
                                         "csrf_token": token})
         else:
             assert login(client, case.user).status_code == 302

@@ -74,7 +74,7 @@ def test_user_create_refuses_short_password(app, runner):
     """A password under 8 characters fails with a message and creates nobody."""
     result = create_user(runner, "sanna", "lyhyt")
     assert result.exit_code != 0
-    assert "vähintään 8 merkkiä" in result.output
+    assert "vähintään 12 merkkiä" in result.output
     assert count(app, User) == 0
 
 

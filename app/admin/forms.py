@@ -1,12 +1,13 @@
 """Confirmation forms for admin actions that cannot be undone."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 from wtforms.validators import DataRequired
 
+from app.web.forms import Form
 
-class EraseForm(FlaskForm):
+
+class EraseForm(Form):
     """A tick that says the admin knows erasing is final."""
 
     confirm = BooleanField(
@@ -15,6 +16,3 @@ class EraseForm(FlaskForm):
     )
     submit = SubmitField(_l("Poista pysyvästi"))
 
-
-class ExportForm(FlaskForm):
-    """Only the form token: exporting personal data is a POST, never a link."""

@@ -5,28 +5,31 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.admin import bp
-from app.admin.forms import EraseForm, ExportForm
+from app.admin.forms import EraseForm
 from app.permissions import Capability
-from app.services import audit, board, privacy
+from app.services import accounts, audit, board, privacy
 from app.services.errors import ServiceError
 from app.web import cards
-from app.web.guards import capability_required, recent_login_required
+from app.web.guards import (
+    capability_required,
+    recent_login_required,
+    second_factor_required,
+)
 from app.web.responses import add_refusal, done, form_page
 
 
 @bp.before_request
 @capability_required(Capability.ADMINISTER)
+@second_factor_required
 @recent_login_required
 def guard():
-    """Every admin page: admins only, with a recently entered password."""
+    """Every admin page: admins only, second factor given, password entered recently."""
 
 
 @bp.route("/users")
 def users():
     """List users with their deed counts and the erase and export actions."""
-    return render_template(
-        "admin/users.html", summaries=privacy.user_summaries(), export_form=ExportForm()
-    )
+    return render_template("admin/users.html", summaries=privacy.user_summaries())
 
 
 @bp.route("/users/<int:user_id>/erase", methods=["GET", "POST"])
@@ -44,6 +47,20 @@ def erase_user(user_id: int):
     message = _("Käyttäjä %(name)s ja %(n)s tekoa on poistettu.",
                 name=preview.user.username, n=count)
     return done(url_for("admin.users"), message)
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+def end_sessions(user_id: int):
+    """Sign a user out on every device."""
+    ended = accounts.end_user_sessions(current_user, user_id)
+    return done(url_for("admin.users"), _("Käyttäjän kirjautumiset on lopetettu (%(n)s).", n=ended))
+
+
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+def reset_second_factor(user_id: int):
+    """Remove a user's lost second factor; they set a new one up at their next login."""
+    accounts.reset_second_factor(current_user, user_id)
+    return done(url_for("admin.users"), _("Kaksivaiheinen tunnistautuminen on poistettu."))
 
 
 @bp.route("/users/<int:user_id>/export", methods=["POST"])

@@ -1,25 +1,41 @@
-"""Login and first-run forms."""
+"""Login, second-factor and first-run forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from app.services.passwords import PASSWORD_MAX
+from app.web.forms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     """Username and password."""
 
     username = StringField(_l("Käyttäjätunnus"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Salasana"), validators=[DataRequired(), Length(max=256)])
+    password = PasswordField(
+        _l("Salasana"), validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+    )
     submit = SubmitField(_l("Kirjaudu sisään"))
 
 
-class SetupForm(FlaskForm):
+class SecondFactorForm(Form):
+    """The code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Tunnistuskoodi"),
+        validators=[DataRequired(_l("Kirjoita koodi.")), Length(max=32)],
+    )
+    submit = SubmitField(_l("Jatka"))
+
+
+class SetupForm(Form):
     """The first admin account, asked for once on a new instance."""
 
     display_name = StringField(_l("Nimi"), validators=[DataRequired(), Length(max=120)])
     username = StringField(_l("Käyttäjätunnus"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Salasana"), validators=[DataRequired(), Length(min=8, max=256)])
+    password = PasswordField(
+        _l("Salasana"), validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+    )
     password2 = PasswordField(
         _l("Salasana uudelleen"),
         validators=[DataRequired(), EqualTo("password", message=_l("Salasanat eivät täsmää."))],
@@ -27,8 +43,10 @@ class SetupForm(FlaskForm):
     submit = SubmitField(_l("Luo ylläpitäjä"))
 
 
-class ReauthForm(FlaskForm):
+class ReauthForm(Form):
     """The password again, before admin actions."""
 
-    password = PasswordField(_l("Salasana"), validators=[DataRequired(), Length(max=256)])
+    password = PasswordField(
+        _l("Salasana"), validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+    )
     submit = SubmitField(_l("Jatka"))

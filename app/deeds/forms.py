@@ -3,13 +3,13 @@
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from app.labels import choices
 from app.models import DESCRIPTION_MAX, CustomerType
+from app.web.forms import Form
 from app.web.validation import one_file, plain_text, safe_filename
 
 EARLIEST_DATE = dt.date(2000, 1, 1)
@@ -25,7 +25,7 @@ def strip_text(value: str | None) -> str | None:
     return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
-class DeedForm(FlaskForm):
+class DeedForm(Form):
     """Photo, what was done, where, for whom, when, and consent."""
 
     photo = FileField(

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
+from app.models.auth import AuthSession, RecoveryCode
 from app.models.deeds import (
     DESCRIPTION_MAX,
     CustomerType,
@@ -17,10 +18,12 @@ __all__ = [
     "DESCRIPTION_MAX",
     "AuditAction",
     "AuditEntry",
+    "AuthSession",
     "CustomerType",
     "Deed",
     "Municipality",
     "Photo",
+    "RecoveryCode",
     "Rendition",
     "Role",
     "Thanks",

@@ -28,6 +28,8 @@ class AuditAction(enum.StrEnum):
     ERASE_USER = "erase_user"
     RETENTION = "retention"
     EXPORT = "export"
+    END_SESSIONS = "end_sessions"
+    RESET_SECOND_FACTOR = "reset_second_factor"
 
 
 class AuditEntry(db.Model):

@@ -22,6 +22,10 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+# OWASP's scrypt recommendation (N=2^17, r=8, p=1): 128 MiB and a few tenths of a second per hash.
+HASH_METHOD = "scrypt:131072:8:1"
+
+
 class User(UserMixin, db.Model):
     """A person with a login (työntekijä, esihenkilö, vetäjä, ylläpitäjä)."""
 
@@ -30,9 +34,15 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(sa.String(120))
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.EMPLOYEE)
     password_hash: Mapped[str] = mapped_column(sa.String(256))
+    # Set at login when the password no longer meets the rules: the next page asks for a new one.
+    password_change_required: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
-    # Part of the session id: raising it ends every session of the user on every tablet.
-    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A TOTP secret (base32) once the second factor is confirmed; None without one.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # The last TOTP time step accepted, so a code cannot be used twice.
+    totp_last_step: Mapped[int] = mapped_column(default=0, server_default="0")
     default_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     default_unit: Mapped[Unit | None] = relationship()
@@ -42,21 +52,17 @@ class User(UserMixin, db.Model):
         """Deactivated users cannot log in (Flask-Login reads this)."""
         return self.active
 
-    def get_id(self) -> str:
-        """The id Flask-Login keeps in the session: user id and session version."""
-        return f"{self.id}:{self.session_version}"
-
-    def end_sessions(self) -> None:
-        """Make every existing session of this user invalid."""
-        self.session_version = (self.session_version or 0) + 1
-
     def set_password(self, password: str) -> None:
-        """Store a salted hash of the password (werkzeug's scrypt default)."""
-        self.password_hash = generate_password_hash(password)
+        """Store a salted scrypt hash of the password."""
+        self.password_hash = generate_password_hash(password, method=HASH_METHOD)
 
     def check_password(self, password: str) -> bool:
         """Tell whether the password matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+    def password_hash_outdated(self) -> bool:
+        """Tell whether the hash was made with weaker parameters than today's."""
+        return not self.password_hash.startswith(HASH_METHOD + "$")
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

@@ -2,19 +2,18 @@
 
 import functools
 import re
-from dataclasses import dataclass
 
 import sqlalchemy as sa
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Municipality, Role, Unit, User
+from app.models import AuditAction, Municipality, Role, Unit, User
+from app.permissions import Capability, require
+from app.services import audit, sessions, two_factor
 from app.services.errors import NotFound, Refused
-from app.services.passwords import check_password_rules
+from app.services.passwords import check_password_rules, meets_password_rules
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-_UNKNOWN_USER_HASH = generate_password_hash("no such user")
 
 
 def normalise_username(username: str) -> str:
@@ -71,67 +70,42 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.username == normalise_username(username)))
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """The person behind a request, as plain data: read on every request, so kept light."""
-
-    id: int
-    username: str
-    display_name: str
-    role: Role
-    active: bool
-    session_version: int
-    default_unit_id: int | None
-
-    is_authenticated = True  # what Flask-Login asks of a logged-in user
-    is_anonymous = False
-
-    @property
-    def is_active(self) -> bool:
-        """Deactivated users are logged out."""
-        return self.active
-
-    def get_id(self) -> str:
-        """The id Flask-Login keeps in the session: user id and session version."""
-        return f"{self.id}:{self.session_version}"
-
-
-@functools.cache
-def _viewer_query() -> sa.Select:
-    """The columns of a Viewer, by user id (built once: it runs on every request).
-
-    Plain table columns, not model attributes: the ORM's machinery costs more than the query.
-    """
-    user = User.__table__.c
-    return sa.select(
-        user.id, user.username, user.display_name, user.role, user.active,
-        user.session_version, user.default_unit_id,
-    ).where(user.id == sa.bindparam("user_id"))
-
-
-def session_user(user_id: int, session_version: int) -> Viewer | None:
-    """Return the user of a session if they are active and the session version still holds."""
-    row = db.session.execute(_viewer_query(), {"user_id": user_id}).first()
-    if row is None or not row.active or row.session_version != session_version:
-        return None
-    return Viewer(**row._asdict())
-
-
 def check_password(user_id: int, password: str) -> bool:
     """Tell whether the password is this active user's (to confirm a sensitive action)."""
     user = db.session.get(User, user_id)
     return user is not None and user.active and user.check_password(password)
 
 
+@functools.cache
+def _unknown_user() -> User:
+    """A user nobody has, whose password check costs what a real one does."""
+    stand_in = User(username="", password_hash="")
+    stand_in.set_password("no such user")
+    return stand_in
+
+
 def authenticate(username: str, password: str) -> User | None:
-    """Return the active user whose password matches, else None."""
+    """Return the active user whose password matches, else None.
+
+    A correct password that no longer meets the rules (set before they tightened) still
+    works, but the user is asked for a new one next; a hash made with weaker parameters than
+    today's is made again now, while the password is at hand.
+    """
     user = find_user(username)
     if user is None:
         # Hash anyway, so the answer takes as long whether or not the user exists.
-        check_password_hash(_UNKNOWN_USER_HASH, password)
+        _unknown_user().check_password(password)
         return None
     if not user.check_password(password) or not user.active:
         return None
+    outdated = user.password_hash_outdated()
+    weak = not meets_password_rules(user.username, password)
+    if outdated or weak != user.password_change_required:
+        with write_transaction():
+            user = db.session.get(User, user.id)
+            if outdated:
+                user.set_password(password)
+            user.password_change_required = weak
     return user
 
 
@@ -143,7 +117,7 @@ def set_active(username: str, active: bool) -> User:
             raise NotFound("user_not_found", name=username)
         user.active = active
         if not active:
-            user.end_sessions()  # reactivating later must not revive an old tablet session
+            sessions.end_all(user.id)  # reactivating later must not revive an old session
     return user
 
 
@@ -153,10 +127,30 @@ def set_password(username: str, password: str) -> User:
         user = find_user(username)
         if user is None:
             raise NotFound("user_not_found", name=username)
-        check_password_rules(user.username, password)
-        user.set_password(password)
-        user.end_sessions()  # a new password logs out every tablet that knew the old one
+        _replace_password(user, password)
+        sessions.end_all(user.id)  # a new password logs out every tablet that knew the old one
     return user
+
+
+def change_own_password(user_id: int, session_id: int, current: str, new: str) -> None:
+    """A user's own change: the current password first; their other sessions end."""
+    with write_transaction():
+        user = db.session.get(User, user_id)
+        if user is None or not user.active:
+            raise NotFound("user_not_found", name=user_id)
+        if not user.check_password(current):
+            raise Refused("password_wrong")
+        if new == current:
+            raise Refused("password_unchanged")
+        _replace_password(user, new)
+        sessions.end_all(user.id, keep=session_id)
+
+
+def _replace_password(user: User, password: str) -> None:
+    """Set a password that passes the rules (in the caller's transaction)."""
+    check_password_rules(user.username, password, user.display_name)
+    user.set_password(password)
+    user.password_change_required = False
 
 
 def list_users() -> list[User]:
@@ -190,3 +184,30 @@ def find_unit(name: str, municipality_id: int) -> Unit | None:
     """Return the unit with this name in the municipality, if any."""
     query = sa.select(Unit).where(Unit.name == name, Unit.municipality_id == municipality_id)
     return db.session.scalar(query)
+
+
+def active_user(user_id: int) -> User | None:
+    """The user with this id if they may sign in."""
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
+def end_user_sessions(actor: User, user_id: int) -> int:
+    """An admin signs a user out everywhere (a lost tablet, a leaver); logged."""
+    require(actor, Capability.ADMINISTER)
+    with write_transaction():
+        if db.session.get(User, user_id) is None:
+            raise NotFound("user_not_found", name=user_id)
+        ended = sessions.end_all(user_id)
+        audit.record(actor, AuditAction.END_SESSIONS, "user", user_id)
+    return ended
+
+
+def reset_second_factor(actor: User, user_id: int) -> None:
+    """An admin removes a user's lost second factor; they set it up again at next login."""
+    require(actor, Capability.ADMINISTER)
+    if user_id == actor.id:
+        raise Refused("reset_own_second_factor")
+    two_factor.reset(user_id)
+    with write_transaction():
+        audit.record(actor, AuditAction.RESET_SECOND_FACTOR, "user", user_id)

@@ -46,6 +46,7 @@ class UserSummary:
     role: Role
     active: bool
     deed_count: int = 0
+    has_second_factor: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ def user_summaries() -> list[UserSummary]:
 def _user_summary(user: User, deed_count: int) -> UserSummary:
     """The plain data of a user row."""
     return UserSummary(
-        user.id, user.username, user.display_name, user.role, user.active, deed_count
+        user.id, user.username, user.display_name, user.role, user.active, deed_count,
+        user.totp_secret is not None,
     )
 
 

@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass
 from typing import NoReturn
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -78,6 +78,17 @@ REFUSALS: dict[str, Refusal] = {
     "password_common": Refusal(
         400, _l("Salasana on liian helppo arvata. Keksi pidempi lause tai sanapari."), "password"
     ),
+    "password_wrong": Refusal(400, _l("Nykyinen salasana ei ole oikein."), "current"),
+    "password_unchanged": Refusal(
+        400, _l("Uusi salasana on sama kuin nykyinen. Keksi uusi."), "new"
+    ),
+    "code_wrong": Refusal(400, _l("Koodi ei kelpaa. Kirjoita sovelluksen uusin koodi."), "code"),
+    "second_factor_missing": Refusal(
+        400, _l("Kaksivaiheista tunnistautumista ei ole vielä otettu käyttöön.")
+    ),
+    "reset_own_second_factor": Refusal(
+        400, _l("Omaa kaksivaiheista tunnistautumistasi et voi poistaa täältä.")
+    ),
     "unit_name_length": Refusal(400, _l("Yksikön nimessä pitää olla 2–120 merkkiä.")),
     "unit_exists": Refusal(400, _l("Yksikkö on jo olemassa.")),
     "not_a_supervisor": Refusal(
@@ -111,14 +122,19 @@ def message_of(error: ServiceError) -> str:
 class Refused(HTTPException):
     """An HTTP refusal that carries words for the person (a 400 with a reason, say)."""
 
-    def __init__(self, code: int, message: str) -> None:
+    def __init__(self, code: int, message: str | None, headers: dict[str, str]) -> None:
         self.code = code
+        self.extra_headers = headers
         super().__init__(description=message)
 
 
-def refuse(code: int, message: str) -> NoReturn:
-    """Stop the request with this status and these words for the person."""
-    raise Refused(code, message)
+def refuse(code: int, message: str | None = None, **headers: object) -> NoReturn:
+    """Stop the request with this status, these words (else the status's own) and headers.
+
+    Header names are given with underscores: retry_after=30 sends Retry-After: 30.
+    """
+    names = {name.replace("_", "-").title(): str(value) for name, value in headers.items()}
+    raise Refused(code, message, names)
 
 
 def init_app(app: Flask) -> None:
@@ -174,10 +190,16 @@ def handle_http_error(error: HTTPException):
     code = error.code or 500
     if code < 400:  # routing redirects are HTTPExceptions too
         return error
-    message = error.description if isinstance(error, Refused) else error_message(code)
+    refused = isinstance(error, Refused)
+    message = error.description if refused and error.description else error_message(code)
     if code == 413 and not _body_too_large():
         message = _("Lomakkeessa on liian monta osaa. Lataa sivu uudelleen ja yritä uudelleen.")
-    return error_response(code, str(message))
+    response, status = error_response(code, str(message))
+    if refused:
+        response = make_response(response, status)
+        response.headers.update(error.extra_headers)
+        return response
+    return response, status
 
 
 def _body_too_large() -> bool:

@@ -28,6 +28,18 @@ def capability_required(capability: Capability) -> Callable:
     return decorator
 
 
+def second_factor_required(view: Callable) -> Callable:
+    """Send the user to give (or first set up) their second factor before the view."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.second_factor:
+            return redirect(url_for("account.two_factor_page"))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 def mark_password_entered() -> None:
     """Remember that the user just proved who they are with their password."""
     session[AUTH_AT] = int(time.time())

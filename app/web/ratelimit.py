@@ -2,53 +2,62 @@
 
 All tablets of a workplace share one IP address, so a limit per IP alone would lock out a whole
 kitchen after one person's typos; the tight limit is keyed on username and IP together.
-Only failed attempts count (they answer 400), so a shared tablet can log in all day.
+
+Each attempt is counted before the password is checked, atomically in the limiter's storage
+(memory, or Redis shared by every worker and server), so N simultaneous requests check at most
+the limit; a correct password gives its count back, so a shared tablet can log in all day.
 """
 
-from collections.abc import Callable
+import math
+import time
+from dataclasses import dataclass, field
 
-from flask import Response, current_app, request
+from flask import current_app
 from flask_limiter.util import get_remote_address
-from flask_login import current_user
+from limits import RateLimitItem, parse_many
 
 from app.extensions import limiter
+from app.web.errors import refuse
+
+SCOPE = "password"
 
 
-def username_and_ip() -> str:
-    """Key a login attempt on the IP address and the (normalised) username typed."""
-    username = request.form.get("username", "").strip().lower()[:64]
-    return f"{get_remote_address()}|{username}"
+@dataclass
+class PasswordAttempt:
+    """One counted password check; refund() gives the counts back after a correct password."""
+
+    hits: list[tuple[RateLimitItem, str]] = field(default_factory=list)
+
+    def refund(self) -> None:
+        """Take this attempt off every counter it was added to."""
+        for item, key in self.hits:
+            limiter.limiter.hit(item, SCOPE, key, cost=-1)
+        self.hits = []
 
 
-def user_and_ip() -> str:
-    """Key a password re-entry on the IP address and the logged-in user."""
-    user_id = current_user.get_id() if current_user.is_authenticated else ""
-    return f"{get_remote_address()}|user:{user_id}"
+def password_attempt(who: str) -> PasswordAttempt:
+    """Count a password check for `who` (a username, or user:<id>) and this IP; 429 when over."""
+    attempt = PasswordAttempt()
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return attempt
+    ip = get_remote_address()
+    limits = [(item, f"{ip}|{who}") for item in parse_many(current_app.config["LOGIN_RATE_LIMIT"])]
+    limits += [(item, ip) for item in parse_many(current_app.config["LOGIN_IP_RATE_LIMIT"])]
+    allowed = True
+    for item, key in limits:
+        allowed = limiter.limiter.hit(item, SCOPE, key) and allowed
+        attempt.hits.append((item, key))
+    if not allowed:
+        current_app.logger.warning("auth lockout user=%s ip=%s", who, ip)
+        refuse_for(limits)
+    return attempt
 
 
-def failed_attempt(response: Response) -> bool:
-    """A wrong password answers 400; only those count against the limit."""
-    return response.status_code == 400
-
-
-def _password_limits(key_func: Callable[[], str]) -> Callable[[Callable], Callable]:
-    """Both limits for a view that checks a password, counting failed POSTs only."""
-    per_user = limiter.limit(
-        lambda: current_app.config["LOGIN_RATE_LIMIT"],
-        key_func=key_func,
-        methods=["POST"],
-        deduct_when=failed_attempt,
-        scope="password",
-    )
-    per_ip = limiter.limit(
-        lambda: current_app.config["LOGIN_IP_RATE_LIMIT"],
-        key_func=get_remote_address,
-        methods=["POST"],
-        deduct_when=failed_attempt,
-        scope="password-ip",
-    )
-    return lambda view: per_user(per_ip(view))
-
-
-login_limits = _password_limits(username_and_ip)
-reauth_limits = _password_limits(user_and_ip)
+def refuse_for(limits: list[tuple[RateLimitItem, str]]) -> None:
+    """Answer 429, saying in Retry-After when the longest exceeded limit lets go."""
+    waits = [
+        stats.reset_time - time.time()
+        for item, key in limits
+        if (stats := limiter.limiter.get_window_stats(item, SCOPE, key)).remaining <= 0
+    ]
+    refuse(429, retry_after=max(1, math.ceil(max(waits, default=60))))

@@ -41,8 +41,10 @@ def done(next_url: str, message: str | None = None, *, status: int = 200, **payl
 
 
 def safe_next(target: str | None) -> str:
-    """Return a same-site path to go to next, or the board (no open redirects)."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+    """Return a same-site path to go to next, or the board (no open redirects, no CR/LF)."""
+    if not isinstance(target, str) or not target.isprintable():
+        return url_for("board.index")
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target

@@ -1,20 +1,36 @@
 """The login gate in front of every route, and the security headers on every response."""
 
-from flask import Flask, Response, abort, jsonify, redirect, request, url_for
+from flask import (
+    Flask,
+    Request,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app.extensions import login_manager
-from app.models import User
-from app.services import accounts
+from app.services import sessions
 from app.web.errors import refuse
+from app.web.forms import malformed
 
 # Endpoints reachable without a login; everything else, photos included, needs one.
 PUBLIC_ENDPOINTS = frozenset(
-    {"auth.login", "auth.setup", "static", "auth.set_language", "pages.health"}
+    {"auth.login", "auth.second_factor", "auth.setup", "static", "auth.set_language",
+     "pages.health"}
 )
+# What a person may still reach while the app waits for a new password or a second factor.
+ALWAYS_REACHABLE = PUBLIC_ENDPOINTS | {"auth.logout", "pages.privacy"}
+SESSION_TOKEN_MAX = 64  # token_urlsafe(32) is 43 characters
 
 MAX_DATABASE_ID = 2**31 - 1  # ids are INTEGER columns: PostgreSQL's int4 ends here
 PERMISSIONS_POLICY = "camera=(self), geolocation=(), microphone=(), payment=(), usb=()"
@@ -35,12 +51,27 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+class SafeRequest(Request):
+    """A request whose JSON body cannot crash the app: nesting too deep is a 400 like bad JSON."""
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
+        """Parse the body as JSON; RecursionError (e.g. "[" x 100 000) counts as malformed."""
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            if silent:
+                return None
+            malformed()
+
+
 def init_app(app: Flask) -> None:
     """Install the login gate, the user loader and the response headers."""
+    app.request_class = SafeRequest
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
     app.before_request(require_login)
+    app.before_request(steer_to_required_step)
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
     proxies = app.config.get("TRUSTED_PROXIES", 0)
@@ -48,14 +79,13 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
-def load_user(user_id: str) -> User | None:
-    """Load the logged-in user; a deactivated user or an ended session version logs out."""
-    user_part, _, version = user_id.partition(":")
-    if not (user_part.isascii() and user_part.isdigit() and version.isdigit()):
+def load_user(token: str) -> sessions.Viewer | None:
+    """The person behind the cookie's session token; nobody once the session has ended."""
+    if not isinstance(token, str) or not 0 < len(token) <= SESSION_TOKEN_MAX:
         return None
-    if int(user_part) > MAX_DATABASE_ID:
-        return None
-    return accounts.session_user(int(user_part), int(version))
+    resumed = sessions.resume(token)
+    g.session_expired = resumed.expired
+    return resumed.viewer
 
 
 def require_login():
@@ -66,7 +96,25 @@ def require_login():
         response = jsonify(error=_("Kirjaudu ensin sisään."))
         response.status_code = 401
         return response
+    if g.get("session_expired"):
+        flash(_("Istuntosi päättyi, koska sitä ei käytetty hetkeen. Kirjaudu uudelleen."))
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def steer_to_required_step():
+    """Send a signed-in person to set a new password or a second factor before anything else."""
+    if request.endpoint in ALWAYS_REACHABLE or not current_user.is_authenticated:
+        return None
+    if current_user.password_change_required and request.endpoint != "account.password":
+        return redirect(url_for("account.password"))
+    if needs_second_factor(current_user) and request.endpoint != "account.two_factor_page":
+        return redirect(url_for("account.two_factor_page"))
+    return None
+
+
+def needs_second_factor(user: sessions.Viewer) -> bool:
+    """Whether the user's role must use a second factor and they have none yet."""
+    return user.role in current_app.config["TWO_FACTOR_ROLES"] and not user.has_second_factor
 
 
 def add_security_headers(response: Response) -> Response:
