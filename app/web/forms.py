@@ -9,6 +9,7 @@ from flask import request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from flask_wtf.form import _Auto
 from werkzeug.datastructures import MultiDict
 
 from app.web.errors import refuse
@@ -34,11 +35,11 @@ class Form(FlaskForm):
     class Meta(FlaskForm.Meta):
         def wrap_formdata(self, form, formdata):
             """Form text for text fields, uploaded files for file fields, nothing else."""
+            if request and request.is_json and formdata is _Auto and form.is_submitted():
+                return json_fields(request.get_json())
             formdata = super().wrap_formdata(form, formdata)
             if formdata is None or not request:
                 return formdata
-            if request.is_json:
-                return json_fields(request.get_json())
             files = {name for name, field in form._fields.items() if isinstance(field, FileField)}
             if any(name not in files for name in request.files):
                 malformed()
