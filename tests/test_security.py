@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.extensions import db
@@ -327,12 +328,27 @@ def test_limits_can_live_in_redis(app_config, request):
 
 
 @pytest.mark.real_password_hashing
-def test_passwords_are_hashed_with_scrypt(app, world):
-    """werkzeug's scrypt default; never the password itself."""
+def test_passwords_are_hashed_with_scrypt_at_owasps_parameters(app, world):
+    """scrypt with N=2^17, r=8, p=1 (OWASP's recommendation); never the password itself."""
     with app.app_context():
         stored = db.session.scalar(sa.select(User.password_hash).where(User.username == "aino"))
-    assert stored.startswith("scrypt:")
+    assert stored.startswith("scrypt:131072:8:1$")
     assert PASSWORD not in stored
+
+
+@pytest.mark.real_password_hashing
+def test_an_older_hash_is_made_again_at_login(app, client, world):
+    """A hash with weaker parameters (werkzeug's old scrypt default) is upgraded at login."""
+    with app.app_context():
+        user = accounts.find_user("aino")
+        user.password_hash = generate_password_hash(PASSWORD, method="scrypt:32768:8:1")
+        db.session.commit()
+        db.session.remove()
+    assert login(client, "aino").status_code == 302
+    with app.app_context():
+        stored = db.session.scalar(sa.select(User.password_hash).where(User.username == "aino"))
+        db.session.remove()
+    assert stored.startswith("scrypt:131072:8:1$")
 
 
 @pytest.mark.parametrize(

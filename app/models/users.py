@@ -2,6 +2,7 @@
 
 import datetime as dt
 import enum
+import threading
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -24,6 +25,9 @@ class Role(enum.StrEnum):
 
 # OWASP's scrypt recommendation (N=2^17, r=8, p=1): 128 MiB and a few tenths of a second per hash.
 HASH_METHOD = "scrypt:131072:8:1"
+# At most this many hashes at once per process, so that a burst of logins cannot take a worker's
+# memory (each costs 128 MiB while it runs); the rest wait their turn.
+HASHING = threading.BoundedSemaphore(2)
 
 
 class User(UserMixin, db.Model):
@@ -54,11 +58,13 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         """Store a salted scrypt hash of the password."""
-        self.password_hash = generate_password_hash(password, method=HASH_METHOD)
+        with HASHING:
+            self.password_hash = generate_password_hash(password, method=HASH_METHOD)
 
     def check_password(self, password: str) -> bool:
         """Tell whether the password matches the stored hash."""
-        return check_password_hash(self.password_hash, password)
+        with HASHING:
+            return check_password_hash(self.password_hash, password)
 
     def password_hash_outdated(self) -> bool:
         """Tell whether the hash was made with weaker parameters than today's."""

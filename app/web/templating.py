@@ -45,9 +45,13 @@ def _file_version(path: str, mtime: float) -> str:
 
 
 def static_url(filename: str) -> str:
-    """Return the URL of a static file with its content hash, so it can be cached for a year."""
+    """Return the URL of a static file with its content hash, so it can be cached for a year.
+
+    In production the files do not change while the app runs: no stat() on every page.
+    """
     path = Path(current_app.static_folder or "") / filename
-    return _static_url(request.script_root, filename, str(path), path.stat().st_mtime)
+    mtime = path.stat().st_mtime if current_app.debug else 0.0
+    return _static_url(request.script_root, filename, str(path), mtime)
 
 
 @lru_cache(maxsize=64)
