@@ -120,16 +120,18 @@ def demo_command(if_empty: bool, deed_count: int) -> None:
 
 
 @storage_cli.command("check")
-@click.option("--fix", is_flag=True, help="Delete orphan files.")
+@click.option("--fix", is_flag=True, help="Delete orphan files older than ORPHAN_GRACE_MINUTES.")
 def storage_check(fix: bool) -> None:
     """Find files without a row and rows without a file."""
     report = upkeep.check_storage(fix=fix)
     for key in report.orphans:
         click.echo(f"orphan file: {key}" + (" (deleted)" if fix else ""))
+    for key in report.new_orphans:  # an upload may be about to commit them: never a failure
+        click.echo(f"orphan file: {key} (too new to delete)")
     for key in report.missing:
         click.echo(f"missing file: {key}")
     click.echo(f"{report.checked} files checked, {len(report.orphans)} orphans, "
-               f"{len(report.missing)} missing.")
+               f"{len(report.missing)} missing, {len(report.new_orphans)} too new to delete.")
     if report.missing or (report.orphans and not fix):
         sys.exit(1)
 

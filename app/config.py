@@ -163,6 +163,8 @@ SETTINGS: tuple[Setting, ...] = (
             "reverse proxies whose X-Forwarded-* headers are trusted"),
     Setting("RETENTION_MONTHS", "TEKOTAULU_RETENTION_MONTHS", "24", whole_number,
             "`flask retention run` deletes deeds older than this"),
+    Setting("ORPHAN_GRACE_MINUTES", "TEKOTAULU_ORPHAN_GRACE_MINUTES", "60", whole_number,
+            "`flask storage check --fix` deletes only orphan files older than this"),
 )
 
 

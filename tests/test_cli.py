@@ -2,7 +2,10 @@
 
 import datetime as dt
 import io
+import os
 import re
+import time
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -213,10 +216,13 @@ def test_storage_check_on_a_clean_instance(app, runner, world):
 
 
 def test_storage_check_finds_and_fixes_an_orphan(app, runner, world):
-    """A planted file without a row is reported (exit 1) and deleted with --fix."""
+    """A planted file without a row, older than the grace period, is reported (exit 1) and
+    deleted with --fix."""
     add_deed(app, world.unit_id)
     storage = app.extensions["storage"]
     storage.save(ORPHAN, b"x", "image/webp")
+    two_hours_ago = time.time() - 2 * 3600
+    os.utime(Path(app.config["UPLOAD_FOLDER"]) / ORPHAN, (two_hours_ago, two_hours_ago))
 
     found = runner.invoke(args=["storage", "check"])
     assert found.exit_code == 1

@@ -42,3 +42,5 @@ def test_twenty_simultaneous_uploads_all_succeed(app, world):
         descriptions = set(db.session.scalars(sa.select(Deed.description)))
         assert descriptions == {f"Samanaikainen teko {n}" for n in range(CLIENTS)}
         assert db.session.scalar(sa.select(sa.func.count(Rendition.id))) == CLIENTS * 4
+        keys = set(db.session.scalars(sa.select(Rendition.key)))
+        assert set(app.extensions["storage"].keys("photos/")) == keys  # every file, no stray one

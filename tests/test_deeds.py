@@ -1,6 +1,7 @@
 """Posting a deed end to end: the row, the files, refusals that leave nothing, thanks."""
 
 import datetime as dt
+import hashlib
 import io
 import re
 from html.parser import HTMLParser
@@ -15,6 +16,7 @@ from app.models import CustomerType, Deed, Photo, Rendition, Thanks, User
 from app.services import accounts, privacy
 from app.services import deeds as deed_service
 from app.services.errors import NotFound
+from app.storage import StorageError
 from tests import imagegen
 from tests.conftest import deed_form, jpeg_upload
 
@@ -326,7 +328,8 @@ ODD_NAMES = ["kuva.php", "Kuva (1).JPEG", "noname", "kuva.svg"]
 
 
 def test_upload_name_never_reaches_storage(app, client, auth, world):
-    """Odd but harmless names are accepted; files get app-made, content-hashed keys."""
+    """Odd but harmless names are accepted; files get app-made keys: the content hash plus a
+    random part per upload."""
     auth.login()
     for filename in ODD_NAMES:
         response = post_deed(client, world.unit_id, photo=small_photo(filename))
@@ -337,7 +340,11 @@ def test_upload_name_never_reaches_storage(app, client, auth, world):
         db.session.remove()
     root = Path(app.config["UPLOAD_FOLDER"])
     assert row_counts(app)["Deed"] == len(ODD_NAMES)
-    assert all(re.fullmatch(r"photos/[0-9a-f]{2}/[0-9a-f]{64}\.webp", key) for key in keys)
+    assert all(re.fullmatch(r"photos/[0-9a-f]{2}/[0-9a-f]{64}-[0-9a-f]{16}\.webp", key)
+               for key in keys)
+    for key in keys:
+        digest = hashlib.sha256(read_stored(app, key)).hexdigest()
+        assert key.startswith(f"photos/{digest[:2]}/{digest}-")
     assert {str(p.relative_to(root)) for p in stored_files(app)} == keys
 
 
@@ -422,6 +429,34 @@ def test_failure_while_saving_files_leaves_no_file(app_config, request, monkeypa
     assert stored_files(app) == []
 
 
+def test_failure_after_a_file_landed_leaves_no_file(app_config, request, monkeypatch):
+    """A save that stores its file and then reports an error (say, a timeout after S3 kept the
+    object) is cleaned up like any other failure."""
+    app_config["RENDITION_SIZES"] = SMALL_SIZES
+    app = request.getfixturevalue("app")
+    world = request.getfixturevalue("world")
+    client = request.getfixturevalue("client")
+    request.getfixturevalue("auth").login()
+    storage = app.extensions["storage"]
+    real_save = storage.save
+    calls = []
+
+    def save_then_fail(key, data, content_type):
+        real_save(key, data, content_type)
+        calls.append(key)
+        if len(calls) == 2:
+            raise StorageError("read timeout")
+
+    monkeypatch.setattr(storage, "save", save_then_fail)
+    photo = small_photo(data=imagegen.photo_like(320, 240))
+    response = post_deed(client, world.unit_id, photo=photo)
+
+    assert response.status_code == 500
+    assert len(calls) == 2
+    assert row_counts(app) == NOTHING
+    assert stored_files(app) == []
+
+
 def deed_ids(app) -> list[int]:
     """Return the ids of all deeds, oldest first."""
     with app.app_context():
@@ -450,8 +485,9 @@ def delete_deed(app, deed_id: int) -> None:
         db.session.remove()
 
 
-def test_identical_photos_share_files_until_both_deeds_are_deleted(app_config, request):
-    """Equal photos share content-hashed keys; a file goes only with the last deed using it."""
+def test_identical_photos_get_files_of_their_own(app_config, request):
+    """Equal photos are stored twice, under keys of their own; erasing one deed takes only its
+    files, and the other deed's files stay and are served."""
     app_config["RENDITION_SIZES"] = SMALL_SIZES
     app = request.getfixturevalue("app")
     world = request.getfixturevalue("world")
@@ -461,18 +497,27 @@ def test_identical_photos_share_files_until_both_deeds_are_deleted(app_config, r
     for _ in range(2):
         assert post_deed(client, world.unit_id, photo=small_photo(data=data)).status_code == 302
     first, second = deed_ids(app)
-    keys = rendition_keys(app, first)
+    first_keys, second_keys = rendition_keys(app, first), rendition_keys(app, second)
     storage = app.extensions["storage"]
 
-    assert len(keys) == 3
-    assert rendition_keys(app, second) == keys
-    assert len(stored_files(app)) == 3
+    assert len(first_keys) == len(second_keys) == 3
+    assert not first_keys & second_keys
+    assert len(stored_files(app)) == 6
+    same_content = {key.split("-", 1)[0] for key in first_keys}
+    assert {key.split("-", 1)[0] for key in second_keys} == same_content
 
     delete_deed(app, first)
     assert deed_ids(app) == [second]
-    assert all(storage.exists(key) for key in keys)
+    assert not any(storage.exists(key) for key in first_keys)
+    assert all(storage.exists(key) for key in second_keys)
+    assert len(stored_files(app)) == 3
     assert client.get(f"/deeds/{second}").status_code == 200
     assert client.get(f"/deeds/{first}").status_code == 404
+    for key in second_keys:
+        with client.get(f"/photos/{key}") as photo:
+            assert photo.status_code == 200
+        # A strong ETag of the file name: unique per upload, nothing in it to quote.
+        assert re.fullmatch(r'"[0-9a-f]{64}-[0-9a-f]{16}"', photo.headers["ETag"])
 
     delete_deed(app, second)
     assert row_counts(app) == NOTHING

@@ -1,6 +1,7 @@
 """GDPR: consent per deed, erasure of a user or a deed (files too), retention, export, the page."""
 
 import datetime as dt
+import hashlib
 import io
 import json
 import zipfile
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from app.extensions import db
-from app.models import AuditEntry, Deed, Role, Thanks, UnitSupervisor, User
+from app.models import AuditEntry, Deed, Photo, Rendition, Role, Thanks, UnitSupervisor, User
 from app.models.base import utcnow
 from app.services import accounts, deeds, privacy, upkeep
 from app.services.errors import NotAllowed, Refused
@@ -40,11 +41,11 @@ def audit_rows(app) -> list[tuple[str, str, str, int]]:
 
 
 def storage_is_consistent(app) -> bool:
-    """No orphan files and no rows without files."""
+    """No orphan files (of any age) and no rows without files."""
     with app.app_context():
         report = upkeep.check_storage()
         db.session.remove()
-    return not report.orphans and not report.missing
+    return not report.orphans and not report.new_orphans and not report.missing
 
 
 # --- Consent ----------------------------------------------------------------------------------
@@ -90,7 +91,7 @@ def test_service_refuses_a_deed_without_consent(app, world):
 
 @pytest.fixture
 def erasable(app, world):
-    """Liisa (a supervisor) with two deeds, one photo shared with Kalle's deed, and thanks."""
+    """Liisa (a supervisor) with two deeds, one photo identical to Kalle's, and thanks."""
     make_user(app, "liisa", Role.SUPERVISOR)
     supervise(app, world.unit_id, "liisa")
     shared = tiny_jpeg(42)
@@ -112,7 +113,7 @@ def erasable(app, world):
 
 
 def test_admin_erases_a_user_and_every_file_behind_them(app, client, erasable):
-    """Rows, files in every rendition, thanks and supervisions go; shared files stay."""
+    """Rows, files in every rendition, thanks and supervisions go; Kalle's files stay."""
     login(client, "admin")
     user_id = erasable["liisa"]
     confirm = client.get(f"/admin/users/{user_id}/erase").text
@@ -127,7 +128,7 @@ def test_admin_erases_a_user_and_every_file_behind_them(app, client, erasable):
 
     files = stored_files(app)
     assert not any(key in files for key in erasable["her_keys"])
-    assert all(key in files for key in erasable["shared_keys"])  # Kalle's deed still uses them
+    assert all(key in files for key in erasable["shared_keys"])  # Kalle's identical photo
     assert storage_is_consistent(app)
     with app.app_context():
         assert db.session.get(User, user_id) is None
@@ -195,14 +196,64 @@ def test_admin_erases_one_deed(app, client, erasable):
     assert audit_rows(app) == [("admin", "erase_deed", "deed", deed_id)]
 
 
-def test_erasing_a_deed_keeps_files_another_deed_shares(app, client, erasable):
-    """Content-hashed files shared with another deed stay for that deed."""
+def test_erasing_a_deed_keeps_the_files_of_an_identical_photo(app, client, erasable):
+    """An identical photo in another deed has files of its own: they stay and are served."""
+    erased_keys = deed_keys(app, erasable["shared_photo"])
+    assert not set(erased_keys) & set(erasable["shared_keys"])
     login(client, "admin")
     client.post(f"/admin/deeds/{erasable['shared_photo']}/erase", data={"confirm": "y"})
-    assert all(key in stored_files(app) for key in erasable["shared_keys"])
+    files = stored_files(app)
+    assert not any(key in files for key in erased_keys)
+    assert all(key in files for key in erasable["shared_keys"])
+    assert storage_is_consistent(app)
     photo = client.get(f"/photos/{erasable['shared_keys'][0]}")
     photo.close()
     assert photo.status_code == 200
+
+
+def share_files_the_old_way(app, deed_ids: list[int]) -> set[str]:
+    """Point the deeds' renditions at content-hashed keys without a per-upload part, one file
+    per content, as identical photos were stored before; return those keys."""
+    with app.app_context():
+        storage = app.extensions["storage"]
+        query = sa.select(Rendition).join(Rendition.photo).where(Photo.deed_id.in_(deed_ids))
+        renditions = db.session.scalars(query).all()
+        old_keys = {}
+        for key in {rendition.key for rendition in renditions}:
+            with storage.open(key) as stored:
+                data = stored.read()
+            digest = hashlib.sha256(data).hexdigest()
+            old_keys[key] = f"photos/{digest[:2]}/{digest}.webp"
+            storage.save(old_keys[key], data, "image/webp")
+            storage.delete(key)
+        for rendition in renditions:
+            rendition.key = old_keys[rendition.key]
+        db.session.commit()
+        keys = set(db.session.scalars(sa.select(Rendition.key)))
+        db.session.remove()
+    return keys
+
+
+def test_files_shared_before_each_upload_had_its_own_go_with_the_last_deed(app, client, world):
+    """Deeds stored before this change may share files: erasing one keeps them for the other."""
+    same = tiny_jpeg(7)
+    first, second = (make_deed(app, world.unit_id, "aino", photo=same) for _ in range(2))
+    shared = share_files_the_old_way(app, [first, second])
+    assert set(deed_keys(app, first)) == set(deed_keys(app, second)) == shared
+    assert set(stored_files(app)) == shared and storage_is_consistent(app)
+
+    login(client, "admin")
+    client.post(f"/admin/deeds/{first}/erase", data={"confirm": "y"})
+    assert set(stored_files(app)) == shared
+    assert storage_is_consistent(app)
+    for key in shared:
+        photo = client.get(f"/photos/{key}")
+        photo.close()
+        assert photo.status_code == 200
+
+    client.post(f"/admin/deeds/{second}/erase", data={"confirm": "y"})
+    assert stored_files(app) == []
+    assert row_counts(app)["Deed"] == 0
 
 
 # --- Retention --------------------------------------------------------------------------------

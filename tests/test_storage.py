@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 import urllib.request
@@ -20,6 +21,7 @@ from app.storage import (
     S3Storage,
     Storage,
     StorageError,
+    StoredObject,
     current_storage,
     init_app,
     storage_from_config,
@@ -203,6 +205,31 @@ def test_keys_of_empty_storage(storage: Storage) -> None:
     assert list(storage.keys()) == []
 
 
+def now_to_the_second() -> dt.datetime:
+    """The current UTC time without its fraction (S3 keeps whole seconds)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def test_listing_gives_each_key_with_its_modification_time(storage: Storage) -> None:
+    before = now_to_the_second()
+    for key in ["deeds/ab/1.webp", "deeds/cd/2.webp", "avatars/3.png"]:
+        storage.save(key, b"x", "image/webp")
+    after = now_to_the_second() + dt.timedelta(seconds=1)
+
+    listed = storage.listing("deeds/")
+    assert iter(listed) is listed  # read as it goes, never gathered into one list first
+    objects = sorted(listed)
+
+    assert [item.key for item in objects] == ["deeds/ab/1.webp", "deeds/cd/2.webp"]
+    for item in objects:
+        assert isinstance(item, StoredObject)
+        assert item.modified.utcoffset() == dt.timedelta(0)
+        assert before <= item.modified <= after
+    assert sorted(item.key for item in storage.listing()) == sorted(storage.keys())
+    assert [item.key for item in storage.listing("deeds/c")] == ["deeds/cd/2.webp"]
+    assert list(storage.listing("nothing/")) == []
+
+
 @pytest.mark.parametrize("operation", ["open", "size"])
 def test_missing_key_raises_key_missing(storage: Storage, operation: str) -> None:
     with pytest.raises(KeyMissing) as raised:
@@ -339,6 +366,7 @@ def test_local_keys_skip_temp_files_of_unfinished_writes(tmp_path: Path) -> None
 
     assert list(storage.keys()) == ["deeds/real.webp"]
     assert list(storage.keys("deeds/")) == ["deeds/real.webp"]
+    assert [item.key for item in storage.listing()] == ["deeds/real.webp"]
 
 
 def test_local_keys_with_hostile_prefix_stay_inside_root(tmp_path: Path) -> None:
@@ -355,6 +383,32 @@ def test_local_stored_files_are_private_to_the_app(tmp_path: Path) -> None:
     storage.save("photo.webp", b"x", "image/webp")
 
     assert (tmp_path / "photo.webp").stat().st_mode & 0o077 == 0
+
+
+def test_local_listing_gives_the_files_modification_time(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    storage.save("photos/ab/old.webp", b"x", "image/webp")
+    storage.save("photos/ab/new.webp", b"x", "image/webp")
+    stamp = int(dt.datetime.now(dt.UTC).timestamp()) - 2 * 3600
+    two_hours_ago = dt.datetime.fromtimestamp(stamp, dt.UTC)
+    os.utime(tmp_path / "photos" / "ab" / "old.webp", (stamp, stamp))
+
+    modified = dict(storage.listing("photos/"))
+
+    assert modified["photos/ab/old.webp"] == two_hours_ago
+    assert modified["photos/ab/new.webp"] > two_hours_ago + dt.timedelta(hours=1)
+
+
+def test_local_listing_skips_a_file_deleted_while_listing(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    for key in ("a/1.webp", "a/2.webp"):
+        storage.save(key, b"x", "image/webp")
+    listed = storage.listing("a/")
+
+    first = next(listed)
+    storage.delete("a/2.webp" if first.key == "a/1.webp" else "a/1.webp")
+
+    assert list(listed) == []
 
 
 def test_local_check_creates_missing_root(tmp_path: Path) -> None:
@@ -397,6 +451,27 @@ def test_s3_objects_live_under_prefix_with_content_type(
     assert head["ContentType"] == "image/webp"
     assert list(storage.keys()) == ["deeds/a.webp"]
     assert list(storage.keys("deeds/")) == ["deeds/a.webp"]
+    assert [item.key for item in storage.listing("deeds/")] == ["deeds/a.webp"]
+
+
+def test_s3_listing_reads_one_page_at_a_time(s3_endpoint: str, bucket: str) -> None:
+    storage = S3Storage(bucket, endpoint_url=s3_endpoint, region=REGION)
+    storage.list_page_size = 2
+    keys = [f"photos/{n}.webp" for n in range(5)]
+    for key in keys:
+        storage.save(key, b"x", "image/webp")
+    requests: list[str] = []
+    storage.client.meta.events.register(
+        "before-call.s3.ListObjectsV2", lambda **kwargs: requests.append("list")
+    )
+
+    listed = storage.listing("photos/")
+    first = next(listed)
+    assert len(requests) == 1  # the first key comes before the later pages are asked for
+    rest = list(listed)
+
+    assert len(requests) == 3
+    assert sorted(item.key for item in [first, *rest]) == keys
 
 
 def test_s3_has_no_local_path(s3_endpoint: str, bucket: str) -> None:

@@ -3,6 +3,8 @@
 import datetime as dt
 import hashlib
 import io
+import re
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -18,6 +20,13 @@ from app.models.base import utcnow
 from app.permissions import Capability, may_see, require
 from app.services.errors import NotFound, Refused
 from app.storage import current_storage
+
+UPLOAD_TOKEN_BYTES = 8  # the random part of a photo's keys: 16 hex digits
+# Keys from before every upload got files of its own: identical photos shared one such file, so
+# another deed may still use it. No new row ever refers to one, so checking after the commit
+# is safe.
+SHARED_KEY = re.compile(r"photos/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]+")
+KEY_BATCH = 500  # shared keys checked per query
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,7 @@ def create_deed(author: User, new: NewDeed, uploads: Sequence[BinaryIO]) -> Deed
         with write_transaction():
             deed = insert_deed(author, unit.id, new, stored)
     except BaseException:
-        delete_unreferenced(written)
+        delete_files(written)  # this upload's own files: no other row or upload can use them
         raise
     return deed
 
@@ -85,14 +94,15 @@ def process_upload(upload: BinaryIO) -> tuple[images.ProcessedImage, bytes]:
 
 
 def store_photo(processed: images.ProcessedImage, data: bytes, written: list[str]) -> StoredPhoto:
-    """Save every rendition under a content-hashed key; record the keys this call wrote."""
+    """Save every rendition under keys of this upload's own; record each key before its write."""
     storage = current_storage()
+    token = secrets.token_hex(UPLOAD_TOKEN_BYTES)
     keys: dict[str, str] = {}
     for rendition in all_renditions(processed):
-        key = rendition_key(rendition)
-        if not storage.exists(key):
+        key = rendition_key(rendition, token)
+        if key not in keys.values():  # a small photo's renditions can come out identical
+            written.append(key)  # first, so that a write failing half-way is cleaned up too
             storage.save(key, rendition.data, rendition.content_type)
-            written.append(key)
         keys[rendition.name] = key
     return StoredPhoto(processed, hashlib.sha256(data).hexdigest(), keys)
 
@@ -103,10 +113,12 @@ def all_renditions(processed: images.ProcessedImage) -> list[images.Rendition]:
     return [*processed.renditions, *extra]
 
 
-def rendition_key(rendition: images.Rendition) -> str:
-    """Name a file by the hash of its content, so equal files share one key."""
+def rendition_key(rendition: images.Rendition, token: str) -> str:
+    """Name a file by its content hash plus the upload's random token."""
+    # The token gives every upload files of its own, even for identical photos: deleting one
+    # deed's files (or a failed upload's) can never take a file another deed or upload uses.
     digest = hashlib.sha256(rendition.data).hexdigest()
-    return f"photos/{digest[:2]}/{digest}.{rendition.extension}"
+    return f"photos/{digest[:2]}/{digest}-{token}.{rendition.extension}"
 
 
 def insert_deed(author: User, unit_id: int, new: NewDeed, stored: list[StoredPhoto]) -> Deed:
@@ -151,17 +163,26 @@ def photo_row(position: int, stored: StoredPhoto) -> Photo:
     )
 
 
-def delete_unreferenced(keys: Iterable[str]) -> None:
-    """Delete the files of these keys that no rendition row points at."""
-    keys = list(keys)
-    if not keys:
-        return
-    db.session.rollback()
-    referenced = set(db.session.scalars(sa.select(Rendition.key).where(Rendition.key.in_(keys))))
-    storage = current_storage()
+def delete_files(keys: Iterable[str]) -> None:
+    """Delete the files of rows that are gone (after the commit) or that never committed."""
+    own, shared = [], []
     for key in keys:
-        if key not in referenced:
-            storage.delete(key)
+        (shared if SHARED_KEY.fullmatch(key) else own).append(key)
+    storage = current_storage()
+    for key in [*own, *unused(shared)]:
+        storage.delete(key)
+
+
+def unused(keys: list[str]) -> list[str]:
+    """Return the keys that no rendition row refers to any more."""
+    if not keys:
+        return []
+    db.session.commit()  # read what is committed now, after the caller's own commit
+    used: set[str] = set()
+    for start in range(0, len(keys), KEY_BATCH):
+        batch = keys[start : start + KEY_BATCH]
+        used.update(db.session.scalars(sa.select(Rendition.key).where(Rendition.key.in_(batch))))
+    return [key for key in keys if key not in used]
 
 
 def remove_deed_rows(deed_id: int) -> list[str]:

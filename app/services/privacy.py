@@ -5,7 +5,7 @@ import datetime as dt
 import json
 import tempfile
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -31,7 +31,6 @@ from app.services import audit, deeds
 from app.services.errors import NotFound, Refused
 from app.storage import KeyMissing, current_storage
 
-KEY_BATCH = 500  # file keys checked per query when cleaning up after an erasure
 RETENTION_BATCH = 50  # deeds deleted per transaction by the retention run
 SPOOL_BYTES = 32 * 1024 * 1024  # an export larger than this is written to a temp file
 
@@ -141,7 +140,7 @@ def erase_user(actor: User, user_id: int) -> int:
         )
         audit.record(actor, AuditAction.ERASE_USER, "user", user_id)
         db.session.delete(user)
-    delete_files(keys)
+    deeds.delete_files(keys)
     return len(deed_ids)
 
 
@@ -155,20 +154,13 @@ def _withdraw_thanks(user_id: int) -> None:
 
 
 def erase_deed(actor: User, deed_id: int) -> None:
-    """Delete one deed and every file no other deed shares."""
+    """Delete one deed, then (after the commit) its files."""
     with write_transaction():
         deed = deeds.visible_deed(actor, deed_id)
         require(actor, Capability.ERASE_DEED, deed)
         keys = deeds.remove_deed_rows(deed_id)
         audit.record(actor, AuditAction.ERASE_DEED, "deed", deed_id)
-    delete_files(keys)
-
-
-def delete_files(keys: Iterable[str]) -> None:
-    """Delete the files of erased rows that no remaining rendition uses, in batches."""
-    keys = sorted(set(keys))
-    for start in range(0, len(keys), KEY_BATCH):
-        deeds.delete_unreferenced(keys[start : start + KEY_BATCH])
+    deeds.delete_files(keys)
 
 
 def months_before(moment: dt.datetime, months: int) -> dt.datetime:
@@ -208,7 +200,7 @@ def run_retention(
             keys = [key for item in batch for key in deeds.remove_deed_rows(item.id)]
             for item in batch:
                 audit.record(None, AuditAction.RETENTION, "deed", item.id)
-        delete_files(keys)
+        deeds.delete_files(keys)
     return expired
 
 

@@ -1,8 +1,10 @@
 """Keeping files and rows in agreement."""
 
+import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.extensions import db
 from app.models import Rendition
@@ -13,20 +15,31 @@ PHOTO_PREFIX = "photos/"
 
 @dataclass(frozen=True)
 class StorageReport:
-    """Files without a row (orphans) and rows without a file (missing)."""
+    """Files without a row (orphans), split by age, and rows without a file (missing)."""
 
     checked: int
-    orphans: list[str]
+    orphans: list[str]  # older than the grace period: deleted when fixing
+    new_orphans: list[str]  # younger: perhaps an upload that has not committed its row yet
     missing: list[str]
 
 
 def check_storage(fix: bool = False) -> StorageReport:
-    """Compare stored photo files with rendition rows; delete orphans when fixing."""
+    """Compare stored photo files with rendition rows; when fixing, delete orphans past grace."""
     storage = current_storage()
-    stored = set(storage.keys(PHOTO_PREFIX))
-    referenced = set(db.session.scalars(sa.select(Rendition.key).distinct()))
-    orphans = sorted(stored - referenced)
+    cutoff = grace_cutoff()
+    stored = {item.key: item.modified for item in storage.listing(PHOTO_PREFIX)}
+    db.session.commit()  # rows read now are at least as new as the listing
+    referenced = set(db.session.scalars(sa.select(Rendition.key)))
+    orphans = sorted(stored.keys() - referenced)
+    old = [key for key in orphans if stored[key] < cutoff]
     if fix:
-        for key in orphans:
+        for key in old:
             storage.delete(key)
-    return StorageReport(len(stored), orphans, sorted(referenced - stored))
+    new = [key for key in orphans if stored[key] >= cutoff]
+    return StorageReport(len(stored), old, new, sorted(referenced - stored.keys()))
+
+
+def grace_cutoff() -> dt.datetime:
+    """Files written after this moment may belong to an upload still on its way to commit."""
+    minutes = current_app.config["ORPHAN_GRACE_MINUTES"]
+    return dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes)

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from .base import KeyMissing, Storage, StorageError, is_valid_key, validate_key
+from .base import KeyMissing, Storage, StorageError, StoredObject, is_valid_key, validate_key
 from .local import LocalStorage
 from .s3 import S3Storage
 
@@ -18,6 +18,7 @@ __all__ = [
     "S3Storage",
     "Storage",
     "StorageError",
+    "StoredObject",
     "current_storage",
     "init_app",
     "is_valid_key",

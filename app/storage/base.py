@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import BinaryIO, NamedTuple, Protocol, runtime_checkable
 
 MAX_KEY_LENGTH = 200
 
@@ -20,6 +21,13 @@ class StorageError(Exception):
 
 class KeyMissing(StorageError, KeyError):
     """No object is stored under the key."""
+
+
+class StoredObject(NamedTuple):
+    """A stored key and when its object was last written (timezone-aware, UTC)."""
+
+    key: str
+    modified: dt.datetime
 
 
 def is_valid_key(key: str) -> bool:
@@ -60,6 +68,9 @@ class Storage(Protocol):
 
     def keys(self, prefix: str = "") -> Iterator[str]:
         """Yield every stored key starting with prefix, in no particular order."""
+
+    def listing(self, prefix: str = "") -> Iterator[StoredObject]:
+        """Yield every stored key starting with prefix with its last-modified time, as read."""
 
     def local_path(self, key: str) -> str | None:
         """Return a filesystem path to the object, or None if the backend has none."""

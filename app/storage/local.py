@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import BinaryIO
 
-from .base import KeyMissing, StorageError, is_valid_key, validate_key
+from .base import KeyMissing, StorageError, StoredObject, is_valid_key, validate_key
 
 TEMP_PREFIX = ".tmp-"
 
@@ -75,6 +76,22 @@ class LocalStorage:
 
     def keys(self, prefix: str = "") -> Iterator[str]:
         """Yield every stored key under prefix, skipping temp files of unfinished writes."""
+        for key, _path in self._files(prefix):
+            yield key
+
+    def listing(self, prefix: str = "") -> Iterator[StoredObject]:
+        """Yield every stored key under prefix with its file's modification time."""
+        for key, path in self._files(prefix):
+            try:
+                modified = path.stat().st_mtime
+            except _NOT_FOUND:  # deleted since its folder was read
+                continue
+            except OSError as exc:
+                raise StorageError(f"cannot read {key!r}: {exc}") from exc
+            yield StoredObject(key, dt.datetime.fromtimestamp(modified, dt.UTC))
+
+    def _files(self, prefix: str) -> Iterator[tuple[str, Path]]:
+        """Yield (key, path) of every stored file under prefix, folder by folder."""
         # Walk only the folder the prefix names, not the whole tree.
         folder = prefix.rpartition("/")[0]
         start = self.root / folder if folder and is_valid_key(folder) else self.root
@@ -84,7 +101,7 @@ class LocalStorage:
             for name in filenames:
                 key = name if relative == "." else f"{relative}/{name}"
                 if key.startswith(prefix) and is_valid_key(key):
-                    yield key
+                    yield key, Path(dirpath) / name
 
     def local_path(self, key: str) -> str | None:
         """Return the file's path, for sending it without reading it into memory."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import threading
 import uuid
@@ -13,7 +14,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .base import KeyMissing, StorageError, is_valid_key, validate_key
+from .base import KeyMissing, StorageError, StoredObject, is_valid_key, validate_key
 
 # Error codes S3 and compatible servers use for "no such object"; HEAD has no body,
 # so it reports a bare status code.
@@ -36,6 +37,8 @@ def _s3_errors(key: str | None = None) -> Iterator[None]:
 
 class S3Storage:
     """Objects live at prefix + key in one bucket; a PUT is atomic by itself."""
+
+    list_page_size = 1000  # keys per ListObjectsV2 request (S3's own maximum)
 
     def __init__(
         self,
@@ -123,14 +126,29 @@ class S3Storage:
 
     def keys(self, prefix: str = "") -> Iterator[str]:
         """Yield every stored key under prefix (the storage prefix removed)."""
+        for key, _item in self._objects(prefix):
+            yield key
+
+    def listing(self, prefix: str = "") -> Iterator[StoredObject]:
+        """Yield every stored key under prefix with its LastModified time, page by page."""
+        for key, item in self._objects(prefix):
+            yield StoredObject(key, item["LastModified"].astimezone(dt.UTC))
+
+    def _objects(self, prefix: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Yield (key, listing entry) of every object under prefix, one page at a time."""
         with _s3_errors():
             paginator = self.client.get_paginator("list_objects_v2")
-            for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
+            pages = paginator.paginate(
+                Bucket=self.bucket,
+                Prefix=self.prefix + prefix,
+                PaginationConfig={"PageSize": self.list_page_size},
+            )
+            for page in pages:
                 for item in page.get("Contents", []):
                     key = item["Key"][len(self.prefix) :]
                     # Names no key can have (e.g. a probe left by check()) are not objects.
                     if is_valid_key(key):
-                        yield key
+                        yield key, item
 
     def local_path(self, key: str) -> str | None:
         """S3 objects have no filesystem path."""
