@@ -42,6 +42,14 @@ def whole_number(raw: str) -> int:
         raise ValueError("expected a whole number, e.g. 25") from None
 
 
+def count(raw: str) -> int:
+    """A whole number of at least 1 (a time limit of 0 or less would make no sense)."""
+    number = whole_number(raw)
+    if number < 1:
+        raise ValueError("expected a whole number of 1 or more")
+    return number
+
+
 def switch(raw: str) -> bool:
     """On (1, true, yes, on) or off (0, false, no, off)."""
     word = raw.strip().lower()
@@ -150,11 +158,11 @@ SETTINGS: tuple[Setting, ...] = (
             "failed logins allowed per IP"),
     Setting("RATELIMIT_ENABLED", "TEKOTAULU_RATELIMIT_ENABLED", "1", switch,
             "login rate limits on"),
-    Setting("RECENT_LOGIN_MINUTES", "TEKOTAULU_RECENT_LOGIN_MINUTES", "15", whole_number,
+    Setting("RECENT_LOGIN_MINUTES", "TEKOTAULU_RECENT_LOGIN_MINUTES", "15", count,
             "admin pages ask for the password again after this long"),
-    Setting("SESSION_IDLE_MINUTES", "TEKOTAULU_SESSION_IDLE_MINUTES", "30", whole_number,
+    Setting("SESSION_IDLE_MINUTES", "TEKOTAULU_SESSION_IDLE_MINUTES", "30", count,
             "a session ends after this long without a request"),
-    Setting("SESSION_MAX_HOURS", "TEKOTAULU_SESSION_MAX_HOURS", "12", whole_number,
+    Setting("SESSION_MAX_HOURS", "TEKOTAULU_SESSION_MAX_HOURS", "12", count,
             "a session ends this long after login, used or not"),
     Setting("TWO_FACTOR_ROLES", "TEKOTAULU_TWO_FACTOR_ROLES", "admin", roles,
             "roles that must use an authenticator app as a second factor"),
@@ -163,7 +171,7 @@ SETTINGS: tuple[Setting, ...] = (
             "reverse proxies whose X-Forwarded-* headers are trusted"),
     Setting("RETENTION_MONTHS", "TEKOTAULU_RETENTION_MONTHS", "24", whole_number,
             "`flask retention run` deletes deeds older than this"),
-    Setting("ORPHAN_GRACE_MINUTES", "TEKOTAULU_ORPHAN_GRACE_MINUTES", "60", whole_number,
+    Setting("ORPHAN_GRACE_MINUTES", "TEKOTAULU_ORPHAN_GRACE_MINUTES", "60", count,
             "`flask storage check --fix` deletes only orphan files older than this"),
 )
 

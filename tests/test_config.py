@@ -141,6 +141,9 @@ def test_environment_values_are_typed(clean_env, tmp_path, env, raw, key, value)
         ("TEKOTAULU_RENDITION_SIZES", "large=1920"),
         ("TEKOTAULU_RENDITION_SIZES", ","),
         ("TEKOTAULU_TIMEZONE", "Europe/Juva"),
+        ("TEKOTAULU_SESSION_IDLE_MINUTES", "0"),
+        ("TEKOTAULU_ORPHAN_GRACE_MINUTES", "-5"),
+        ("TEKOTAULU_TWO_FACTOR_ROLES", "admin,boss"),
     ],
 )
 def test_a_bad_value_stops_the_start_naming_the_variable(clean_env, tmp_path, env, raw):
@@ -230,3 +233,11 @@ def test_instance_folder_defaults(clean_env, tmp_path):
     secret = instance / "secret_key"
     assert app.config["SECRET_KEY"] == secret.read_text().strip()
     assert secret.stat().st_mode & 0o777 == 0o600
+
+
+def test_role_names_in_settings_are_the_models_roles():
+    """TWO_FACTOR_ROLES is checked against a copy of the role names (config imports no models)."""
+    from app.config import ROLE_NAMES
+    from app.models import Role
+
+    assert list(ROLE_NAMES) == [role.value for role in Role]
