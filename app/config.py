@@ -82,7 +82,7 @@ def roles(raw: str) -> frozenset[str]:
     names = frozenset(name.strip() for name in raw.split(",") if name.strip())
     unknown = names - set(ROLE_NAMES)
     if unknown:
-        raise ValueError(f"unknown roles {sorted(unknown)}; use {', '.join(ROLE_NAMES)}")
+        raise ValueError(f"expected role names ({', '.join(ROLE_NAMES)}), not {sorted(unknown)}")
     return names
 
 
