@@ -1,8 +1,10 @@
 """The login gate in front of every route, and the security headers on every response."""
 
-from flask import Flask, Response, abort, jsonify, redirect, request, url_for
+from flask import Flask, Response, abort, current_app, jsonify, redirect, request, url_for
+from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -40,6 +42,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
+    # First of all (before CSRF and the rate limits too): nothing else runs for a foreign host.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_untrusted_host)
     app.before_request(require_login)
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
@@ -56,6 +60,23 @@ def load_user(user_id: str) -> User | None:
     if int(user_part) > MAX_DATABASE_ID:
         return None
     return accounts.session_user(int(user_part), int(version))
+
+
+def refuse_untrusted_host():
+    """A Host outside TRUSTED_HOSTS (Flask found it untrusted): the 400 error page, never the
+    page asked for nor a redirect to that host.
+
+    Flask could not bind URLs to that host; the error page builds its (relative) links for the
+    first trusted host instead, so no URL ever names the foreign one.
+    """
+    if not isinstance(request.routing_exception, SecurityError):
+        return None
+    trusted = current_app.config["TRUSTED_HOSTS"]
+    current_app.logger.warning("Refused a request for host %r", request.headers.get("Host"))
+    request_ctx.url_adapter = current_app.url_map.bind(
+        trusted[0].lstrip("."), script_name=request.script_root or "/", url_scheme=request.scheme
+    )
+    raise request.routing_exception
 
 
 def require_login():
