@@ -1,4 +1,5 @@
-"""Nothing is public: every route and every photo needs a login; security headers everywhere."""
+"""Nothing is public but the login, the privacy notice and a health check: every other route
+and every photo needs a login; security headers everywhere."""
 
 import io
 import re
@@ -16,7 +17,9 @@ from tests.conftest import deed_form
 from tests.imagegen import photo_like
 
 # The only endpoints an anonymous visitor may reach. Adding to this set is a security decision.
-EXPECTED_PUBLIC = {"auth.login", "auth.setup", "auth.set_language", "static", "pages.health"}
+EXPECTED_PUBLIC = {
+    "auth.login", "auth.setup", "auth.set_language", "static", "pages.health", "pages.privacy"
+}
 
 # A value for each URL converter, so every rule can be built without real data.
 DUMMY_VALUES = {"int": 1, "path": "photos/ab/abc.webp", "default": "x"}
@@ -98,7 +101,8 @@ def test_anonymous_is_refused(client, endpoint, method, url):
 
 
 def test_public_endpoints_are_exactly_the_expected_ones(app, client, world):
-    """Walk the real URL map anonymously: only login, setup, language, static and health answer."""
+    """Walk the real URL map anonymously: only login, setup, language, static, health and the
+    privacy notice answer."""
     reachable = {
         endpoint
         for endpoint, method, url in route_cases(app)

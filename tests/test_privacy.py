@@ -327,6 +327,22 @@ def test_privacy_page_in_finnish_linked_from_every_page(client, world):
         assert words in page
 
 
+def test_privacy_page_is_readable_before_signing_in(client, world):
+    """The notice is linked from the login page's footer and opens without a login, with the
+    header's user menu left out and a way back to the login."""
+    login_page = client.get("/login").text
+    assert 'href="/privacy"' in login_page
+    response = client.get("/privacy")
+    assert response.status_code == 200
+    page = response.text
+    for words in ("Mitä tallennetaan", "Kuka näkee", "Kuinka kauan", "24 kuukautta"):
+        assert words in page
+    assert "Kirjaudu ulos" not in page
+    assert 'class="site-nav"' not in page
+    assert 'href="/login"' in page
+    assert response.headers["Cache-Control"] == "no-store"
+
+
 def test_privacy_page_follows_the_setting(app_config, request):
     """The page states the configured retention period."""
     app_config["RETENTION_MONTHS"] = 12

@@ -413,7 +413,8 @@ INLINE = [
 
 def test_every_page_has_headers_and_no_inline_code(app, client, matrix_world):
     """Render every GET page as admin (and the public ones anonymously): CSP-clean HTML."""
-    anonymous = [client.get("/login"), client.get("/nothing-here"), client.get("/api/deeds")]
+    anonymous = [client.get("/login"), client.get("/privacy"), client.get("/nothing-here"),
+                 client.get("/api/deeds")]
     login(client, "admin")
     pages = admin_get_pages(app, matrix_world) + ["/nothing-here", "/?unit=abc"]
     responses = anonymous + [client.get(path) for path in pages]

@@ -15,7 +15,7 @@ from app.web.errors import refuse
 
 # Endpoints reachable without a login; everything else, photos included, needs one.
 PUBLIC_ENDPOINTS = frozenset(
-    {"auth.login", "auth.setup", "static", "auth.set_language", "pages.health"}
+    {"auth.login", "auth.setup", "static", "auth.set_language", "pages.health", "pages.privacy"}
 )
 
 MAX_DATABASE_ID = 2**31 - 1  # ids are INTEGER columns: PostgreSQL's int4 ends here
