@@ -152,14 +152,35 @@ def test_user_erasure_is_logged_without_content(app, client, erasable):
     assert "liisa" not in dump and "salainen" not in dump
 
 
-def test_erased_moderators_log_entries_stay(app, client, erasable):
-    """Entries a user made as a moderator survive their erasure (with their name as actor)."""
+def test_erased_moderators_log_entries_stay_without_their_name(app, client, erasable):
+    """Entries a user made as a moderator survive their erasure, but no longer name them: the
+    erase page promises that the log keeps no name. The page says "poistettu käyttäjä"."""
     login(client, "liisa")
     client.post(f"/deeds/{erasable['kalles']}/hide")
     client.post("/logout")
     login(client, "admin")
+    client.post(f"/deeds/{erasable['kalles']}/unhide")
+    erase_page = client.get(f"/admin/users/{erasable['liisa']}/erase").text
+    assert "ei nimeä eikä sisältöä" in erase_page
     client.post(f"/admin/users/{erasable['liisa']}/erase", data={"confirm": "y"})
-    assert ("liisa", "hide", "deed", erasable["kalles"]) in audit_rows(app)
+
+    assert audit_rows(app) == [
+        ("", "hide", "deed", erasable["kalles"]),
+        ("admin", "unhide", "deed", erasable["kalles"]),
+        ("admin", "erase_user", "user", erasable["liisa"]),  # only the target's number
+    ]
+    with app.app_context():
+        actors = db.session.scalars(
+            sa.select(AuditEntry.actor_id).order_by(AuditEntry.id)
+        ).all()
+        db.session.remove()
+    assert actors[0] is None
+    assert "Käyttäjä liisa ja 2 tekoa on poistettu." in client.get("/admin/users").text  # flash
+    page = client.get("/admin/audit").text
+    assert "liisa" not in page
+    assert page.count("poistettu käyttäjä") == 1
+    client.post("/language", data={"lang": "en"})
+    assert "deleted user" in client.get("/admin/audit").text
 
 
 def test_only_active_admins_erase_users_and_never_themselves(app, world):

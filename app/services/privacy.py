@@ -33,6 +33,7 @@ from app.storage import KeyMissing, current_storage
 
 KEY_BATCH = 500  # file keys checked per query when cleaning up after an erasure
 RETENTION_BATCH = 50  # deeds deleted per transaction by the retention run
+ERASED_ACTOR = ""  # actor_username of entries whose actor was erased (no username is empty)
 SPOOL_BYTES = 32 * 1024 * 1024  # an export larger than this is written to a temp file
 
 
@@ -134,8 +135,11 @@ def erase_user(actor: User, user_id: int) -> int:
         deed_ids = list(db.session.scalars(sa.select(Deed.id).where(Deed.author_id == user_id)))
         keys = [key for deed_id in deed_ids for key in deeds.remove_deed_rows(deed_id)]
         db.session.execute(sa.delete(UnitSupervisor).where(UnitSupervisor.user_id == user_id))
+        # The log keeps what they did, not who they were: no username (the page says so).
         db.session.execute(
-            sa.update(AuditEntry).where(AuditEntry.actor_id == user_id).values(actor_id=None)
+            sa.update(AuditEntry)
+            .where(AuditEntry.actor_id == user_id)
+            .values(actor_id=None, actor_username=ERASED_ACTOR)
         )
         audit.record(actor, AuditAction.ERASE_USER, "user", user_id)
         db.session.delete(user)
