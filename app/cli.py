@@ -175,11 +175,13 @@ def list_supervisors(unit_id: int | None) -> None:
 
 @retention_cli.command("run")
 @click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
-@click.option("--months", type=click.IntRange(min=1), default=None,
-              help="Override RETENTION_MONTHS for this run.")
+@click.option("--months", type=int, default=None,
+              help="Override RETENTION_MONTHS for this run "
+                   f"(1-{privacy.RETENTION_MONTHS_MAX}).")
+@reports_refusals  # a period of months that makes no sense, given here or in the settings
 def retention_run(dry_run: bool, months: int | None) -> None:
     """Delete deeds (and their photo files) stored longer than the retention period."""
-    months = months or current_app.config["RETENTION_MONTHS"]
+    months = current_app.config["RETENTION_MONTHS"] if months is None else months
     expired = privacy.run_retention(months, dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
     for item in expired:

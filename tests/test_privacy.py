@@ -291,6 +291,43 @@ def test_retention_run_deletes_old_deeds_and_files(app, runner, world):
     assert "0 deeds older than 24 months deleted." in again.output
 
 
+@pytest.mark.parametrize("months", ["99999", "0", "-3", "1201"])
+def test_retention_refuses_a_nonsense_period(app, runner, world, months):
+    """--months outside 1–1200: a message in words and exit code 1, no traceback, nothing gone."""
+    deed_id = make_deed(app, world.unit_id, "aino")
+    age(app, deed_id, 25)
+    for dry_run in ([], ["--dry-run"]):
+        result = runner.invoke(args=["retention", "run", *dry_run, "--months", months])
+        assert result.exit_code == 1, result.output
+        assert f"Säilytysaika {months} kuukautta ei käy: anna 1–1200 kuukautta." in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert row_counts(app)["Deed"] == 1
+    assert audit_rows(app) == []
+
+
+def test_retention_refuses_a_nonsense_setting(app_config, request):
+    """RETENTION_MONTHS=0 would delete every deed: the run refuses it instead."""
+    app_config["RETENTION_MONTHS"] = 0
+    app = request.getfixturevalue("app")
+    world = request.getfixturevalue("world")
+    make_deed(app, world.unit_id, "aino")
+    result = app.test_cli_runner().invoke(args=["retention", "run"])
+    assert result.exit_code == 1
+    assert "Säilytysaika 0 kuukautta ei käy" in result.output
+    assert row_counts(app)["Deed"] == 1
+
+
+@pytest.mark.parametrize("months", [0, -1, 1201, 10**6])
+def test_retention_service_refuses_a_nonsense_period(app, months):
+    """The service itself refuses, with a reason the refusal table has words for."""
+    with app.app_context():
+        with pytest.raises(Refused, match="retention_months_invalid"):
+            privacy.run_retention(months)
+        with pytest.raises(Refused, match="retention_months_invalid"):
+            privacy.run_retention(months, dry_run=True)
+        db.session.remove()
+
+
 def test_retention_months_setting_and_override(app_config, request):
     """RETENTION_MONTHS sets the period; --months overrides it for one run."""
     app_config["RETENTION_MONTHS"] = 6

@@ -33,6 +33,7 @@ from app.storage import KeyMissing, current_storage
 
 KEY_BATCH = 500  # file keys checked per query when cleaning up after an erasure
 RETENTION_BATCH = 50  # deeds deleted per transaction by the retention run
+RETENTION_MONTHS_MAX = 1200  # a hundred years: anything longer is a typing mistake
 ERASED_ACTOR = ""  # actor_username of entries whose actor was erased (no username is empty)
 SPOOL_BYTES = 32 * 1024 * 1024  # an export larger than this is written to a temp file
 
@@ -183,6 +184,8 @@ def months_before(moment: dt.datetime, months: int) -> dt.datetime:
 
 def expired_deeds(months: int, now: dt.datetime | None = None) -> list[ExpiredDeed]:
     """Return the deeds stored longer ago than the retention period, oldest first."""
+    if not 1 <= months <= RETENTION_MONTHS_MAX:
+        raise Refused("retention_months_invalid", months=months, max=RETENTION_MONTHS_MAX)
     cutoff = months_before(now or utcnow(), months)
     query = (
         sa.select(Deed)
