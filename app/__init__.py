@@ -47,6 +47,7 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     else:
         app.config.from_mapping(test_config)
     fill_instance_defaults(app)
+    mark_demo_instance(app, from_instance_folder=test_config is None)
 
 
 def fill_instance_defaults(app: Flask) -> None:
@@ -62,6 +63,21 @@ def fill_instance_defaults(app: Flask) -> None:
         app.config["UPLOAD_FOLDER"] = os.path.join(app.instance_path, "uploads")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret(app.instance_path)
+
+
+def mark_demo_instance(app: Flask, from_instance_folder: bool) -> None:
+    """DEMO_INSTANCE: the demo logins file exists, so every page shows the demo banner.
+
+    Decided once here, not per request. Like instance/config.py, the instance folder's logins
+    file is not looked at for a test mapping unless it names DEMO_LOGINS_FILE itself.
+    """
+    from app.services.demo import LOGINS_FILE_NAME
+
+    if "DEMO_LOGINS_FILE" not in app.config:
+        in_folder = os.path.join(app.instance_path, LOGINS_FILE_NAME)
+        app.config["DEMO_LOGINS_FILE"] = in_folder if from_instance_folder else ""
+    path = app.config["DEMO_LOGINS_FILE"]
+    app.config["DEMO_INSTANCE"] = bool(path) and os.path.isfile(path)
 
 
 def make_private_folder(path: str) -> None:
