@@ -2,13 +2,20 @@
 
 import os
 import secrets
+import stat
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import Engine, event
 
 from app import config
+
+PRIVATE_FOLDER = 0o700  # the instance folder holds the database, the secret and the uploads
+PRIVATE_FILE = 0o600
+SECRET_WAIT_SECONDS = 5.0  # how long a worker waits for another one to finish writing the secret
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -28,7 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     """Defaults < environment < instance/config.py (or the test mapping); fill derived paths."""
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    make_private_folder(app.instance_path)
     app.config.from_object(config.Config)
     app.config.from_mapping(config.defaults())
     # Read now, not at import: whoever calls create_app decides what the environment holds.
@@ -40,6 +47,7 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     else:
         app.config.from_mapping(test_config)
     fill_instance_defaults(app)
+    mark_demo_instance(app, from_instance_folder=test_config is None)
     name_session_cookie(app)
 
 
@@ -66,6 +74,33 @@ def fill_instance_defaults(app: Flask) -> None:
         app.config["SECRET_KEY"] = instance_secret(app.instance_path)
 
 
+def mark_demo_instance(app: Flask, from_instance_folder: bool) -> None:
+    """DEMO_INSTANCE: the demo logins file exists, so every page shows the demo banner.
+
+    Decided once here, not per request. Like instance/config.py, the instance folder's logins
+    file is not looked at for a test mapping unless it names DEMO_LOGINS_FILE itself.
+    """
+    from app.services.demo import LOGINS_FILE_NAME
+
+    if "DEMO_LOGINS_FILE" not in app.config:
+        in_folder = os.path.join(app.instance_path, LOGINS_FILE_NAME)
+        app.config["DEMO_LOGINS_FILE"] = in_folder if from_instance_folder else ""
+    path = app.config["DEMO_LOGINS_FILE"]
+    app.config["DEMO_INSTANCE"] = bool(path) and os.path.isfile(path)
+
+
+def make_private_folder(path: str) -> None:
+    """Create the instance folder for this user only (0700), and tighten one left open.
+
+    An instance folder that earlier versions created under umask 022 is world-readable;
+    one owned by another user (a shared deployment's choice) is left as it is.
+    """
+    os.makedirs(path, mode=PRIVATE_FOLDER, exist_ok=True)
+    info = os.stat(path)
+    if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o077:
+        os.chmod(path, stat.S_IMODE(info.st_mode) & PRIVATE_FOLDER)
+
+
 def normalise_database_url(url: str) -> str:
     """Use psycopg 3 for plain postgres:// and postgresql:// URLs."""
     for prefix in ("postgres://", "postgresql://"):
@@ -75,12 +110,31 @@ def normalise_database_url(url: str) -> str:
 
 
 def instance_secret(instance_path: str) -> str:
-    """Return a random secret kept in the instance folder, created on first start."""
+    """Return a random secret kept in the instance folder, created on first start.
+
+    Several workers may start at once: the file is created exclusively (0600 from the start),
+    so one of them writes the secret and the others read that one.
+    """
     path = Path(instance_path) / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE)
+    except FileExistsError:
+        return read_secret(path)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_hex(32))
+    return read_secret(path)
+
+
+def read_secret(path: Path) -> str:
+    """Read the secret, waiting briefly while the worker that created the file writes it."""
+    deadline = time.monotonic() + SECRET_WAIT_SECONDS
+    while True:
+        secret = path.read_text().strip()
+        if secret:
+            return secret
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{path} is empty: delete it and start again")
+        time.sleep(0.02)
 
 
 def register_extensions(app: Flask) -> None:
@@ -100,6 +154,28 @@ def register_extensions(app: Flask) -> None:
     storage.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+        create_sqlite_file_privately(db.engine)
+
+
+def create_sqlite_file_privately(engine: Engine) -> None:
+    """Before SQLite makes a new database file (as the umask allows), make it 0600 first.
+
+    SQLite takes an empty file for an empty database and gives its -wal and -shm files the
+    database file's mode. An existing file is left as it is; memory databases have none.
+    """
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:":
+        return
+    if engine.url.query.get("uri"):
+        return  # a URI filename: SQLite parses it, not a path to create
+
+    def create_private_file(*_connect_args: Any) -> None:
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE))
+        except (FileExistsError, FileNotFoundError):  # a missing folder: SQLite will say so
+            pass
+
+    event.listen(engine, "do_connect", create_private_file)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -103,20 +103,38 @@ def list_units() -> None:
 
 @click.command("demo")
 @with_appcontext  # app.cli groups add it; a plain command needs it (flask test runner)
-@click.option("--if-empty", is_flag=True, help="Do nothing when the instance has users.")
+@click.option("--if-empty", is_flag=True,
+              help="Do nothing when the instance has users (but print the demo logins again).")
 @click.option("--deeds", "deed_count", default=40, show_default=True)
 def demo_command(if_empty: bool, deed_count: int) -> None:
-    """Fill an empty instance with demo units, users and deeds."""
+    """Fill an empty instance with demo units, users (random passwords) and deeds."""
+    logins_file = current_app.config["DEMO_LOGINS_FILE"]
     if accounts.has_users():
-        if if_empty:
-            click.echo("Instance has data; demo data not added.")
-            if demo.has_demo_admin():
-                click.echo(f"Log in as {demo.ADMIN_USERNAME} / {demo.DEMO_PASSWORD}")
-            return
-        fail("The instance already has users; demo data goes only into an empty instance.")
-    created = demo.fill(deed_count)
+        if not if_empty:
+            fail("The instance already has users; demo data goes only into an empty instance.")
+        click.echo("Instance has data; demo data not added.")
+        if logins_file:
+            print_logins(demo.working_logins(logins_file), logins_file)
+        return
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        fail("Secure cookies are on (TEKOTAULU_SECURE_COOKIES=1), as in production: demo data "
+             "is only for a trial on this computer (scripts/run.sh sets it to 0).")
+    if not logins_file:
+        fail("No DEMO_LOGINS_FILE to keep the demo passwords in.")
+    created = demo.fill(logins_file, deed_count)
+    current_app.config["DEMO_INSTANCE"] = True
     click.echo(f"Demo data: {created.users} users, {created.units} units, {created.deeds} deeds.")
-    click.echo(f"Log in as {demo.ADMIN_USERNAME} / {demo.DEMO_PASSWORD}")
+    print_logins(list(created.logins), logins_file)
+
+
+def print_logins(logins: list[demo.DemoLogin], logins_file: str) -> None:
+    """Print the demo logins, one user a line, and where they are kept."""
+    if not logins:
+        return
+    click.echo(f"Demo logins for this instance (also in {logins_file}):")
+    width = max(len(login.username) for login in logins)
+    for login in logins:
+        click.echo(f"  {login.username:<{width}}  {login.password}  {login.role.value}")
 
 
 @storage_cli.command("check")
@@ -177,11 +195,13 @@ def list_supervisors(unit_id: int | None) -> None:
 
 @retention_cli.command("run")
 @click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
-@click.option("--months", type=click.IntRange(min=1), default=None,
-              help="Override RETENTION_MONTHS for this run.")
+@click.option("--months", type=int, default=None,
+              help="Override RETENTION_MONTHS for this run "
+                   f"(1-{privacy.RETENTION_MONTHS_MAX}).")
+@reports_refusals  # a period of months that makes no sense, given here or in the settings
 def retention_run(dry_run: bool, months: int | None) -> None:
     """Delete deeds (and their photo files) stored longer than the retention period."""
-    months = months or current_app.config["RETENTION_MONTHS"]
+    months = current_app.config["RETENTION_MONTHS"] if months is None else months
     expired = privacy.run_retention(months, dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
     for item in expired:

@@ -5,6 +5,7 @@ or test that changes os.environ first gets what it set. Precedence, lowest first
 defaults, environment variables, instance/config.py, the mapping a test passes to create_app.
 """
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 # An empty switch has always meant off; anything unrecognised is a mistake worth stopping for.
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 # (old, new) names read before one name per setting; still set, they would silently do nothing.
+HOST_NAME = re.compile(r"\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 RETIRED_NAMES = (("SECRET_KEY", "TEKOTAULU_SECRET_KEY"), ("TEKOTAULU_DATABASE_URL", "DATABASE_URL"))
 
 
@@ -84,6 +86,14 @@ def roles(raw: str) -> frozenset[str]:
     if unknown:
         raise ValueError(f"expected role names ({', '.join(ROLE_NAMES)}), not {sorted(unknown)}")
     return names
+
+
+def host_names(raw: str) -> list[str] | None:
+    """Comma-separated host names ('.example.fi' takes its subdomains too); None when empty."""
+    names = [name.strip().lower() for name in raw.split(",") if name.strip()]
+    if any(not HOST_NAME.fullmatch(name) for name in names):
+        raise ValueError("expected host names without scheme or port, e.g. tekotaulu.example.fi")
+    return names or None
 
 
 def timezone_name(raw: str) -> str:
@@ -169,6 +179,9 @@ SETTINGS: tuple[Setting, ...] = (
     # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0 = none trusted).
     Setting("TRUSTED_PROXIES", "TEKOTAULU_TRUSTED_PROXIES", "0", whole_number,
             "reverse proxies whose X-Forwarded-* headers are trusted"),
+    # Flask refuses (400) a request whose Host is not one of these; empty answers any host.
+    Setting("TRUSTED_HOSTS", "TEKOTAULU_TRUSTED_HOSTS", "", host_names,
+            "host names the app answers to"),
     Setting("RETENTION_MONTHS", "TEKOTAULU_RETENTION_MONTHS", "24", whole_number,
             "`flask retention run` deletes deeds older than this"),
     Setting("ORPHAN_GRACE_MINUTES", "TEKOTAULU_ORPHAN_GRACE_MINUTES", "60", count,

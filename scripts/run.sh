@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Run Tekotaulu on the embedded default: SQLite and local files in instance/, schema migrated,
 # demo data added when the instance is empty, serving on http://127.0.0.1:5000.
+# The demo users' passwords are random for each instance: printed below at every start, and kept
+# in instance/demo-logins.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh

@@ -1,4 +1,5 @@
-"""Nothing is public: every route and every photo needs a login; security headers everywhere."""
+"""Nothing is public but the login, the privacy notice and a health check: every other route
+and every photo needs a login; security headers everywhere."""
 
 import io
 import re
@@ -18,7 +19,7 @@ from tests.imagegen import photo_like
 # The only endpoints an anonymous visitor may reach. Adding to this set is a security decision.
 EXPECTED_PUBLIC = {
     "auth.login", "auth.second_factor", "auth.setup", "auth.set_language", "static",
-    "pages.health",
+    "pages.health", "pages.privacy",
 }
 # Past the gate, but only for someone between password and code: anyone else goes to /login.
 PENDING_ONLY = {"auth.second_factor"}
@@ -103,7 +104,8 @@ def test_anonymous_is_refused(client, endpoint, method, url):
 
 
 def test_public_endpoints_are_exactly_the_expected_ones(app, client, world):
-    """Walk the real URL map anonymously: only login, setup, language, static and health answer."""
+    """Walk the real URL map anonymously: only login, setup, language, static, health and the
+    privacy notice answer."""
     reachable = {
         endpoint
         for endpoint, method, url in route_cases(app)

@@ -4,18 +4,22 @@ import datetime as dt
 import io
 import os
 import re
+import stat
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
+from app import create_app
 from app.extensions import db
 from app.models import CustomerType, Deed, Rendition, Role, Unit, User
 from app.services import accounts, deeds
-from tests.conftest import PASSWORD
+from tests.conftest import BASE_CONFIG, PASSWORD, drop_database, new_database
 from tests.imagegen import photo_like
 
 NEW_PASSWORD = "uusi-salasana-9"
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def create_user(runner, username: str, password: str = NEW_PASSWORD, *options: str):
@@ -152,41 +156,143 @@ def test_unit_create_refuses_unknown_municipality_and_duplicate(app, runner, wor
     assert count(app, Unit) == 2
 
 
-def test_demo_fills_an_empty_instance(app, runner, client):
-    """`demo --deeds 3` creates units, users and 3 deeds; the printed admin login works."""
-    result = runner.invoke(args=["demo", "--deeds", "3"])
+LOGIN_LINE = re.compile(r"^  (\S+) +(\S+)  (admin|supervisor|leader|employee)$", re.MULTILINE)
+
+
+@pytest.fixture
+def demo_app(app_config, tmp_path, request):
+    """An app whose demo logins file is in this test's folder (never the real instance's)."""
+    app_config["DEMO_LOGINS_FILE"] = str(tmp_path / "demo-logins.txt")
+    return request.getfixturevalue("app")
+
+
+def printed_logins(output: str) -> dict[str, str]:
+    """username -> password of the logins `flask demo` printed."""
+    return {name: password for name, password, _role in LOGIN_LINE.findall(output)}
+
+
+def test_demo_fills_an_empty_instance(demo_app, tmp_path):
+    """`demo --deeds 3` creates units, users and 3 deeds; every printed login works."""
+    app = demo_app
+    result = app.test_cli_runner().invoke(args=["demo", "--deeds", "3"])
 
     assert result.exit_code == 0, result.output
     assert count(app, Deed) == 3
     assert count(app, Unit) >= 3
-    assert count(app, User) >= 2
     assert count(app, Rendition) > 0
-    username, password = re.search(r"Log in as (\S+) / (\S+)", result.output).groups()
-    assert login(client, username, password).status_code == 302
+    logins = printed_logins(result.output)
+    assert len(logins) == count(app, User) == 10
+    for username, password in logins.items():
+        client = app.test_client()
+        assert login(client, username, password).status_code == 302, username
     board = client.get("/").get_data(as_text=True)
     assert len(re.findall(r'<article class="card"', board)) == 3
     with app.app_context():
-        assert accounts.find_user(username).role == Role.ADMIN
+        assert accounts.find_user("admin").role == Role.ADMIN
         db.session.remove()
 
 
-def test_demo_refuses_a_non_empty_instance(app, runner, world):
+def test_demo_passwords_are_random_per_instance_and_kept_privately(app_config, tmp_path,
+                                                                    request):
+    """Each instance gets its own random passwords (12+ characters, none shared, none in the
+    README), kept in a logins file only the owner may read."""
+    logins_file = tmp_path / "demo-logins.txt"
+    app_config["DEMO_LOGINS_FILE"] = str(logins_file)
+    app = request.getfixturevalue("app")
+    old_umask = os.umask(0o022)
+    try:
+        first = app.test_cli_runner().invoke(args=["demo", "--deeds", "0"])
+    finally:
+        os.umask(old_umask)
+    assert first.exit_code == 0, first.output
+    passwords = printed_logins(first.output)
+    assert stat.S_IMODE(logins_file.stat().st_mode) == 0o600
+    saved = logins_file.read_text(encoding="utf-8")
+    assert all(f"{name}\t{password}\t" in saved for name, password in passwords.items())
+    assert str(logins_file) in first.output
+
+    assert all(len(password) >= 12 for password in passwords.values())
+    assert len(set(passwords.values())) == len(passwords)
+    readme = README.read_text(encoding="utf-8")
+    assert "tekotaulu-demo" not in readme
+    assert not any(password in readme for password in passwords.values())
+    assert "instance/demo-logins.txt" in readme
+
+    second = demo_in_another_instance(tmp_path / "second", request)
+    assert second.exit_code == 0, second.output
+    again = printed_logins(second.output)
+    assert again.keys() == passwords.keys()
+    assert not set(again.values()) & set(passwords.values())
+
+
+def demo_in_another_instance(folder: Path, request):
+    """Run `flask demo` in a second, empty instance of its own; return the result."""
+    url = new_database(folder.parent, "second", request.getfixturevalue("migrated_template"))
+    other = create_app({
+        **BASE_CONFIG,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "UPLOAD_FOLDER": str(folder / "uploads"),
+        "DEMO_LOGINS_FILE": str(folder.parent / "second-logins.txt"),
+    })
+    try:
+        return other.test_cli_runner().invoke(args=["demo", "--deeds", "0"])
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        drop_database(url)
+
+
+def test_demo_if_empty_prints_the_logins_again(demo_app):
+    """run.sh runs `demo --if-empty` at every start: a restarted demo prints its logins again,
+    except for a user whose password has changed since."""
+    runner = demo_app.test_cli_runner()
+    created = printed_logins(runner.invoke(args=["demo", "--deeds", "0"]).output)
+    assert len(created) == 10
+    with demo_app.app_context():
+        accounts.set_password("aino", NEW_PASSWORD)
+        db.session.remove()
+
+    restart = runner.invoke(args=["demo", "--if-empty", "--deeds", "3"])
+    assert restart.exit_code == 0, restart.output
+    assert "demo data not added" in restart.output
+    shown = printed_logins(restart.output)
+    assert shown == {k: v for k, v in created.items() if k != "aino"}
+    assert count(demo_app, Deed) == 0
+
+
+def test_demo_refuses_a_non_empty_instance(demo_app, world):
     """Demo data never goes into an instance that has users."""
-    result = runner.invoke(args=["demo", "--deeds", "3"])
+    result = demo_app.test_cli_runner().invoke(args=["demo", "--deeds", "3"])
     assert result.exit_code != 0
     assert "already has users" in result.output
-    assert count(app, Deed) == 0
-    assert count(app, User) == 4
+    assert count(demo_app, Deed) == 0
+    assert count(demo_app, User) == 4
+    assert not Path(demo_app.config["DEMO_LOGINS_FILE"]).exists()
 
 
-def test_demo_if_empty_is_a_noop_on_a_non_empty_instance(app, runner, world):
-    """`demo --if-empty` on an instance with data changes nothing and exits 0."""
-    result = runner.invoke(args=["demo", "--if-empty", "--deeds", "3"])
+def test_demo_if_empty_is_a_noop_on_a_non_empty_instance(demo_app, world):
+    """`demo --if-empty` on an instance with real users changes nothing, prints no login."""
+    result = demo_app.test_cli_runner().invoke(args=["demo", "--if-empty", "--deeds", "3"])
     assert result.exit_code == 0
     assert "demo data not added" in result.output
-    assert "Log in as" not in result.output  # the admin's password is not the demo one
-    assert count(app, Deed) == 0
-    assert count(app, User) == 4
+    assert printed_logins(result.output) == {}
+    assert count(demo_app, Deed) == 0
+    assert count(demo_app, User) == 4
+
+
+@pytest.mark.parametrize("options", [[], ["--if-empty"]])
+def test_demo_refuses_when_secure_cookies_are_on(app_config, tmp_path, request, options):
+    """Secure cookies mean production: no demo data there, even in an empty instance."""
+    app_config["DEMO_LOGINS_FILE"] = str(tmp_path / "demo-logins.txt")
+    app_config["SESSION_COOKIE_SECURE"] = True
+    app = request.getfixturevalue("app")
+    result = app.test_cli_runner().invoke(args=["demo", *options, "--deeds", "0"])
+    assert result.exit_code == 1
+    assert "Secure cookies are on" in result.output
+    assert "Traceback" not in result.output
+    assert count(app, User) == 0
+    assert not (tmp_path / "demo-logins.txt").exists()
 
 
 def add_deed(app, unit_id: int) -> None:

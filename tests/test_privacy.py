@@ -153,14 +153,35 @@ def test_user_erasure_is_logged_without_content(app, client, erasable):
     assert "liisa" not in dump and "salainen" not in dump
 
 
-def test_erased_moderators_log_entries_stay(app, client, erasable):
-    """Entries a user made as a moderator survive their erasure (with their name as actor)."""
+def test_erased_moderators_log_entries_stay_without_their_name(app, client, erasable):
+    """Entries a user made as a moderator survive their erasure, but no longer name them: the
+    erase page promises that the log keeps no name. The page says "poistettu käyttäjä"."""
     login(client, "liisa")
     client.post(f"/deeds/{erasable['kalles']}/hide")
     client.post("/logout")
     login(client, "admin")
+    client.post(f"/deeds/{erasable['kalles']}/unhide")
+    erase_page = client.get(f"/admin/users/{erasable['liisa']}/erase").text
+    assert "ei nimeä eikä sisältöä" in erase_page
     client.post(f"/admin/users/{erasable['liisa']}/erase", data={"confirm": "y"})
-    assert ("liisa", "hide", "deed", erasable["kalles"]) in audit_rows(app)
+
+    assert audit_rows(app) == [
+        ("", "hide", "deed", erasable["kalles"]),
+        ("admin", "unhide", "deed", erasable["kalles"]),
+        ("admin", "erase_user", "user", erasable["liisa"]),  # only the target's number
+    ]
+    with app.app_context():
+        actors = db.session.scalars(
+            sa.select(AuditEntry.actor_id).order_by(AuditEntry.id)
+        ).all()
+        db.session.remove()
+    assert actors[0] is None
+    assert "Käyttäjä liisa ja 2 tekoa on poistettu." in client.get("/admin/users").text  # flash
+    page = client.get("/admin/audit").text
+    assert "liisa" not in page
+    assert page.count("poistettu käyttäjä") == 1
+    client.post("/language", data={"lang": "en"})
+    assert "deleted user" in client.get("/admin/audit").text
 
 
 def test_only_active_admins_erase_users_and_never_themselves(app, world):
@@ -321,6 +342,43 @@ def test_retention_run_deletes_old_deeds_and_files(app, runner, world):
     assert "0 deeds older than 24 months deleted." in again.output
 
 
+@pytest.mark.parametrize("months", ["99999", "0", "-3", "1201"])
+def test_retention_refuses_a_nonsense_period(app, runner, world, months):
+    """--months outside 1–1200: a message in words and exit code 1, no traceback, nothing gone."""
+    deed_id = make_deed(app, world.unit_id, "aino")
+    age(app, deed_id, 25)
+    for dry_run in ([], ["--dry-run"]):
+        result = runner.invoke(args=["retention", "run", *dry_run, "--months", months])
+        assert result.exit_code == 1, result.output
+        assert f"Säilytysaika {months} kuukautta ei käy: anna 1–1200 kuukautta." in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert row_counts(app)["Deed"] == 1
+    assert audit_rows(app) == []
+
+
+def test_retention_refuses_a_nonsense_setting(app_config, request):
+    """RETENTION_MONTHS=0 would delete every deed: the run refuses it instead."""
+    app_config["RETENTION_MONTHS"] = 0
+    app = request.getfixturevalue("app")
+    world = request.getfixturevalue("world")
+    make_deed(app, world.unit_id, "aino")
+    result = app.test_cli_runner().invoke(args=["retention", "run"])
+    assert result.exit_code == 1
+    assert "Säilytysaika 0 kuukautta ei käy" in result.output
+    assert row_counts(app)["Deed"] == 1
+
+
+@pytest.mark.parametrize("months", [0, -1, 1201, 10**6])
+def test_retention_service_refuses_a_nonsense_period(app, months):
+    """The service itself refuses, with a reason the refusal table has words for."""
+    with app.app_context():
+        with pytest.raises(Refused, match="retention_months_invalid"):
+            privacy.run_retention(months)
+        with pytest.raises(Refused, match="retention_months_invalid"):
+            privacy.run_retention(months, dry_run=True)
+        db.session.remove()
+
+
 def test_retention_months_setting_and_override(app_config, request):
     """RETENTION_MONTHS sets the period; --months overrides it for one run."""
     app_config["RETENTION_MONTHS"] = 6
@@ -376,6 +434,22 @@ def test_privacy_page_in_finnish_linked_from_every_page(client, world):
     for words in ("Mitä tallennetaan", "Kuka näkee", "Kuinka kauan", "24 kuukautta",
                   "poisto"):
         assert words in page
+
+
+def test_privacy_page_is_readable_before_signing_in(client, world):
+    """The notice is linked from the login page's footer and opens without a login, with the
+    header's user menu left out and a way back to the login."""
+    login_page = client.get("/login").text
+    assert 'href="/privacy"' in login_page
+    response = client.get("/privacy")
+    assert response.status_code == 200
+    page = response.text
+    for words in ("Mitä tallennetaan", "Kuka näkee", "Kuinka kauan", "24 kuukautta"):
+        assert words in page
+    assert "Kirjaudu ulos" not in page
+    assert 'class="site-nav"' not in page
+    assert 'href="/login"' in page
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_privacy_page_follows_the_setting(app_config, request):

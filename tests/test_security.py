@@ -440,7 +440,8 @@ INLINE = [
 
 def test_every_page_has_headers_and_no_inline_code(app, client, matrix_world):
     """Render every GET page as admin (and the public ones anonymously): CSP-clean HTML."""
-    anonymous = [client.get("/login"), client.get("/nothing-here"), client.get("/api/deeds")]
+    anonymous = [client.get("/login"), client.get("/privacy"), client.get("/nothing-here"),
+                 client.get("/api/deeds")]
     login(client, "admin")
     pages = admin_get_pages(app, matrix_world) + ["/nothing-here", "/?unit=abc"]
     responses = anonymous + [client.get(path) for path in pages]
@@ -496,6 +497,80 @@ def test_trusted_proxy_sets_scheme_and_client_address(app_config, request):
         assert attempt("192.0.2.7").status_code == 400
     assert attempt("192.0.2.7", PASSWORD).status_code == 429
     assert attempt("192.0.2.8", PASSWORD).status_code == 302  # another client, same proxy
+
+
+TRUSTED = "tekotaulu.example.fi"
+
+
+@pytest.fixture
+def trusted_client(monkeypatch, request):
+    """A logged-in client of an app started with TEKOTAULU_TRUSTED_HOSTS set, as in production."""
+    monkeypatch.setenv("TEKOTAULU_TRUSTED_HOSTS", f"{TRUSTED}, .intra.example")
+    request.getfixturevalue("world")
+    client = request.getfixturevalue("client")
+    response = client.post("/login", data={"username": "aino", "password": PASSWORD},
+                           headers={"Host": TRUSTED})
+    assert response.status_code == 302
+    return client
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/"), ("GET", "/deeds//1"), ("GET", "//"), ("GET", "/login"), ("POST", "/login"),
+     ("GET", "/privacy"), ("GET", "/static/css/app.css"), ("GET", "/healthz"),
+     ("GET", "/api/deeds"), ("GET", "/no-such-page")],
+)
+def test_another_host_gets_a_400_never_a_redirect_to_it(trusted_client, method, path):
+    """`Host: evil.com` is refused with the Finnish error page; no Location, no echo of it."""
+    response = trusted_client.open(path, method=method, headers={"Host": "evil.com"})
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+    body = response.get_data(as_text=True)
+    assert "evil.com" not in body
+    if path.startswith("/api/"):
+        assert response.json["error"]
+    else:
+        assert "Pyynnössä oli jotain vikaa." in body
+        assert '<html lang="fi">' in body
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_trusted_hosts_are_served_as_before(trusted_client):
+    """The named host, subdomains of a .name, and a port on either, answer normally."""
+    assert trusted_client.get("/", headers={"Host": TRUSTED}).status_code == 200
+    for host in (TRUSTED, f"{TRUSTED}:8443", "taulu.intra.example", "TAULU.intra.example"):
+        assert trusted_client.get("/healthz", headers={"Host": host}).status_code == 200, host
+    merged = trusted_client.get("/deeds//1", headers={"Host": TRUSTED})
+    assert merged.headers["Location"].startswith(f"http://{TRUSTED}/deeds/1")
+
+
+def test_without_trusted_hosts_any_host_answers(client, world, monkeypatch):
+    """Empty (the default, for scripts/run.sh on 127.0.0.1): every host is served, as before."""
+    monkeypatch.delenv("TEKOTAULU_TRUSTED_HOSTS", raising=False)
+    assert client.get("/login", headers={"Host": "127.0.0.1:5000"}).status_code == 200
+    assert client.get("/login", headers={"Host": "anything.example"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("", None), (" Taulu.Example.fi , .example.fi ,", ["taulu.example.fi", ".example.fi"]),
+     ("localhost,127.0.0.1", ["localhost", "127.0.0.1"])],
+)
+def test_trusted_hosts_setting(monkeypatch, tmp_path, raw, expected):
+    """Comma-separated names, spaces and case ignored; empty means any host."""
+    monkeypatch.setenv("TEKOTAULU_TRUSTED_HOSTS", raw)
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "UPLOAD_FOLDER": str(tmp_path)})
+    assert app.config["TRUSTED_HOSTS"] == expected
+
+
+@pytest.mark.parametrize("raw", ["https://taulu.example.fi", "taulu.example.fi:443", "a b"])
+def test_a_trusted_host_that_is_not_a_name_stops_the_start(monkeypatch, tmp_path, raw):
+    """A URL or a port instead of a name is a mistake worth stopping for."""
+    monkeypatch.setenv("TEKOTAULU_TRUSTED_HOSTS", raw)
+    with pytest.raises(ValueError, match="TEKOTAULU_TRUSTED_HOSTS"):
+        create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                    "UPLOAD_FOLDER": str(tmp_path)})
 
 
 def test_no_template_has_inline_code():

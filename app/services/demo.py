@@ -1,15 +1,28 @@
-"""Demo data: invented units, people and deeds with generated photos (no downloads)."""
+"""Demo data: invented units, people and deeds with generated photos (no downloads).
+
+Each demo user gets a random password of its own, kept in a private file in the instance folder
+(`demo-logins.txt`): an instance started from the quick start has no password anyone else knows.
+"""
 
 import datetime as dt
 import io
+import os
 import random
+import secrets
 from dataclasses import dataclass
 
 from app.models import CustomerType, Role
 from app.services import accounts, deeds, demo_pictures
 
 ADMIN_USERNAME = "admin"
-DEMO_PASSWORD = "tekotaulu-demo"  # noqa: S105 - demo only, printed  # nosec B105
+LOGINS_FILE_NAME = "demo-logins.txt"  # its presence marks a demo instance (the banner)
+# The letters passwords are drawn from (not a password): easy to read and type, no 0/o, 1/l/i.
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105  # nosec B105
+PASSWORD_GROUPS, GROUP_LENGTH = 4, 4  # 16 random characters, about 79 bits
+LOGINS_HEADER = (
+    "# Tekotaulu demo logins for this instance only (made by `flask demo`).\n"
+    "# Whoever reads this file can log in. Delete the instance folder to start over.\n"
+)
 
 UNITS = (
     ("Juvan keskuskeittiö", "Juva"),
@@ -61,34 +74,82 @@ DEEDS = (
 
 
 @dataclass(frozen=True)
+class DemoLogin:
+    """One demo user's username, password and role."""
+
+    username: str
+    password: str
+    role: Role
+
+
+@dataclass(frozen=True)
 class DemoCounts:
-    """How much demo data was created."""
+    """How much demo data was created, and the logins of its users."""
 
     users: int
     units: int
     deeds: int
+    logins: tuple[DemoLogin, ...]
 
 
-def fill(deed_count: int = 40, seed: int = 7) -> DemoCounts:
-    """Create the demo units, users and deeds in an empty instance."""
-    rng = random.Random(seed)  # noqa: S311 - reproducible demo  # nosec B311
+def new_password() -> str:
+    """A random password in groups, such as 'k7qm-3vxa-pt9d-wnh4' (19 characters)."""
+    groups = (
+        "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(GROUP_LENGTH))
+        for _ in range(PASSWORD_GROUPS)
+    )
+    return "-".join(groups)
+
+
+def fill(logins_file: str, deed_count: int = 40, seed: int = 7) -> DemoCounts:
+    """Create the demo units, users (random passwords, saved to logins_file) and deeds."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo pictures  # nosec B311
     units = [accounts.create_unit(name, town) for name, town in UNITS]
+    logins = tuple(DemoLogin(username, new_password(), role) for username, _, role, _ in PEOPLE)
     users = [
-        accounts.create_user(username, DEMO_PASSWORD, role=role, display_name=name,
+        accounts.create_user(login.username, login.password, role=login.role, display_name=name,
                              default_unit_id=units[unit_index].id)
-        for username, name, role, unit_index in PEOPLE
+        for login, (_, name, _, unit_index) in zip(logins, PEOPLE, strict=True)
     ]
+    save_logins(logins_file, logins)  # before the deeds: the users exist now
     posters = [u for u in users if u.role == Role.EMPLOYEE] + users[1:3]
     today = dt.date.today()
     for index in range(deed_count):
         post_demo_deed(rng, posters, units, today - dt.timedelta(days=deed_count - index))
-    return DemoCounts(len(users), len(units), deed_count)
+    return DemoCounts(len(users), len(units), deed_count, logins)
 
 
-def has_demo_admin() -> bool:
-    """Tell whether the demo admin still has the demo password (so printing it helps)."""
-    user = accounts.find_user(ADMIN_USERNAME)
-    return user is not None and user.active and user.check_password(DEMO_PASSWORD)
+def save_logins(path: str, logins: tuple[DemoLogin, ...]) -> None:
+    """Write the logins to a new file only this user may read (0600 from the start)."""
+    try:
+        os.unlink(path)  # one left from an earlier demo database
+    except FileNotFoundError:
+        pass
+    descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(LOGINS_HEADER)
+        file.writelines(f"{x.username}\t{x.password}\t{x.role.value}\n" for x in logins)
+
+
+def read_logins(path: str) -> list[DemoLogin]:
+    """Return the logins saved in the file, or none when there is no file."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            lines = [line.rstrip("\n") for line in file]
+    except FileNotFoundError:
+        return []
+    rows = (line.split("\t") for line in lines if line and not line.startswith("#"))
+    return [DemoLogin(name, password, Role(role)) for name, password, role in rows]
+
+
+def working_logins(path: str) -> list[DemoLogin]:
+    """Return the saved logins that still let their user in (active, password unchanged)."""
+    working = []
+    for login in read_logins(path):
+        user = accounts.find_user(login.username)
+        if user is not None and user.active and user.check_password(login.password):
+            working.append(login)
+    return working
 
 
 def post_demo_deed(rng: random.Random, posters, units, happened_on: dt.date) -> None:

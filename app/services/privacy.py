@@ -32,6 +32,8 @@ from app.services.errors import NotFound, Refused
 from app.storage import KeyMissing, current_storage
 
 RETENTION_BATCH = 50  # deeds deleted per transaction by the retention run
+RETENTION_MONTHS_MAX = 1200  # a hundred years: anything longer is a typing mistake
+ERASED_ACTOR = ""  # actor_username of entries whose actor was erased (no username is empty)
 SPOOL_BYTES = 32 * 1024 * 1024  # an export larger than this is written to a temp file
 
 
@@ -135,8 +137,11 @@ def erase_user(actor: User, user_id: int) -> int:
         deed_ids = list(db.session.scalars(sa.select(Deed.id).where(Deed.author_id == user_id)))
         keys = [key for deed_id in deed_ids for key in deeds.remove_deed_rows(deed_id)]
         db.session.execute(sa.delete(UnitSupervisor).where(UnitSupervisor.user_id == user_id))
+        # The log keeps what they did, not who they were: no username (the page says so).
         db.session.execute(
-            sa.update(AuditEntry).where(AuditEntry.actor_id == user_id).values(actor_id=None)
+            sa.update(AuditEntry)
+            .where(AuditEntry.actor_id == user_id)
+            .values(actor_id=None, actor_username=ERASED_ACTOR)
         )
         audit.record(actor, AuditAction.ERASE_USER, "user", user_id)
         db.session.delete(user)
@@ -173,6 +178,8 @@ def months_before(moment: dt.datetime, months: int) -> dt.datetime:
 
 def expired_deeds(months: int, now: dt.datetime | None = None) -> list[ExpiredDeed]:
     """Return the deeds stored longer ago than the retention period, oldest first."""
+    if not 1 <= months <= RETENTION_MONTHS_MAX:
+        raise Refused("retention_months_invalid", months=months, max=RETENTION_MONTHS_MAX)
     cutoff = months_before(now or utcnow(), months)
     query = (
         sa.select(Deed)

@@ -95,6 +95,9 @@ REFUSALS: dict[str, Refusal] = {
         400, _l("Vain esihenkilö voi valvoa yksikköä (käyttäjän rooli: %(role)s).")
     ),
     "erase_self": Refusal(400, _l("Et voi poistaa omaa tunnustasi."), "confirm"),
+    "retention_months_invalid": Refusal(
+        400, _l("Säilytysaika %(months)s kuukautta ei käy: anna 1–%(max)s kuukautta.")
+    ),
 }
 
 

@@ -13,8 +13,10 @@ from flask import (
     request,
     url_for,
 )
+from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -26,10 +28,10 @@ from app.web.forms import malformed
 # Endpoints reachable without a login; everything else, photos included, needs one.
 PUBLIC_ENDPOINTS = frozenset(
     {"auth.login", "auth.second_factor", "auth.setup", "static", "auth.set_language",
-     "pages.health"}
+     "pages.health", "pages.privacy"}
 )
 # What a person may still reach while the app waits for a new password or a second factor.
-ALWAYS_REACHABLE = PUBLIC_ENDPOINTS | {"auth.logout", "pages.privacy"}
+ALWAYS_REACHABLE = PUBLIC_ENDPOINTS | {"auth.logout"}
 SESSION_TOKEN_MAX = 64  # token_urlsafe(32) is 43 characters
 
 MAX_DATABASE_ID = 2**31 - 1  # ids are INTEGER columns: PostgreSQL's int4 ends here
@@ -70,6 +72,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
+    # First of all (before CSRF and the rate limits too): nothing else runs for a foreign host.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_untrusted_host)
     app.before_request(require_login)
     app.before_request(steer_to_required_step)
     app.before_request(refuse_nul_characters)
@@ -86,6 +90,23 @@ def load_user(token: str) -> sessions.Viewer | None:
     resumed = sessions.resume(token)
     g.session_expired = resumed.expired
     return resumed.viewer
+
+
+def refuse_untrusted_host():
+    """A Host outside TRUSTED_HOSTS (Flask found it untrusted): the 400 error page, never the
+    page asked for nor a redirect to that host.
+
+    Flask could not bind URLs to that host; the error page builds its (relative) links for the
+    first trusted host instead, so no URL ever names the foreign one.
+    """
+    if not isinstance(request.routing_exception, SecurityError):
+        return None
+    trusted = current_app.config["TRUSTED_HOSTS"]
+    current_app.logger.warning("Refused a request for host %r", request.headers.get("Host"))
+    request_ctx.url_adapter = current_app.url_map.bind(
+        trusted[0].lstrip("."), script_name=request.script_root or "/", url_scheme=request.scheme
+    )
+    raise request.routing_exception
 
 
 def require_login():
