@@ -1,6 +1,6 @@
 """Log in to a running demo instance and screenshot the main pages at tablet and phone sizes.
 
-Usage: screenshots.py [BASE_URL] [OUT_FOLDER] [LOGINS_FILE]; the admin's password is read from
+Usage: screenshots.py [BASE_URL] [OUT_FOLDER] [LOGINS_FILE]; the employee's password is read from
 the demo logins file `flask demo` wrote (instance/demo-logins.txt by default).
 """
 
@@ -13,7 +13,7 @@ BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:5000"
 OUT = Path(sys.argv[2] if len(sys.argv) > 2 else "screenshots")
 LOGINS = Path(sys.argv[3] if len(sys.argv) > 3 else Path(__file__).parent.parent / "instance"
               / "demo-logins.txt")
-USER = "admin"
+USER = "aino"  # an employee: admins first set up an authenticator app
 SIZES = ((1024, 768), (768, 1024), (390, 844))
 PAGES = (("board", "/"), ("new", "/deeds/new"), ("deed", "/deeds/1"), ("missing", "/nope"))
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
