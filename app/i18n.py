@@ -5,6 +5,7 @@ import datetime as dt
 from babel.dates import format_date
 from flask import current_app, g, has_request_context, session
 from flask_babel import get_locale, get_translations
+from markupsafe import Markup
 
 # English here is read in Finland: day before month, as in British English.
 DATE_LOCALES = {"en": "en_GB"}
@@ -39,6 +40,22 @@ def request_translations():
     return g.translations
 
 
+def template_gettext(message: str, **variables: object) -> Markup:
+    """_() in templates: the translation, its %(name)s variables escaped (Jinja's newstyle).
+
+    The same result as the i18n extension's _(), without its two context calls per string:
+    a page has dozens of strings and is rendered on every request.
+    """
+    text = Markup(request_translations().ugettext(message))  # noqa: S704 - our own catalogues  # nosec B704
+    return text % variables  # always a format string, as in Jinja (so "%%" is one "%")
+
+
+def template_ngettext(singular: str, plural: str, n: int, **variables: object) -> Markup:
+    """ngettext() in templates, with num set as Jinja's newstyle gettext sets it."""
+    text = Markup(request_translations().ungettext(singular, plural, n))  # noqa: S704  # nosec B704
+    return text % {"num": n, **variables}
+
+
 def install_template_gettext(app) -> None:
     """Let templates translate through request_translations (same catalogues, same results)."""
     app.jinja_env.install_gettext_callables(
@@ -47,4 +64,7 @@ def install_template_gettext(app) -> None:
         newstyle=True,
         pgettext=lambda c, s: request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+    )
+    app.jinja_env.globals.update(
+        _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
     )

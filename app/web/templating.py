@@ -47,17 +47,32 @@ def _file_version(path: str, mtime: float) -> str:
 def static_url(filename: str) -> str:
     """Return the URL of a static file with its content hash, so it can be cached for a year.
 
-    In production the files do not change while the app runs: no stat() on every page.
+    In production the files do not change while the app runs: each URL is built once.
     """
+    if current_app.debug:
+        return _versioned_static_url(filename)
+    return _once(("static", request.script_root, filename), _versioned_static_url, filename)
+
+
+def _versioned_static_url(filename: str) -> str:
+    """Build a static URL with the file's content hash."""
     path = Path(current_app.static_folder or "") / filename
-    mtime = path.stat().st_mtime if current_app.debug else 0.0
-    return _static_url(request.script_root, filename, str(path), mtime)
+    return url_for("static", filename=filename, v=_file_version(str(path), path.stat().st_mtime))
 
 
-@lru_cache(maxsize=64)
-def _static_url(script_root: str, filename: str, path: str, mtime: float) -> str:
-    """Build a static URL once per file version (every page asks for the same few)."""
-    return url_for("static", filename=filename, v=_file_version(path, mtime))
+def cached_url_for(endpoint: str, **values: object) -> str:
+    """url_for in templates: a link without arguments is built once (the header has a dozen)."""
+    if values or endpoint.startswith("."):
+        return url_for(endpoint, **values)
+    return _once(("url", request.script_root, endpoint), url_for, endpoint)
+
+
+def _once(key: tuple, build, *args: object) -> str:
+    """Return what build(*args) gave the first time for this key, in this app."""
+    built = current_app.extensions["built_urls"]
+    if key not in built:
+        built[key] = build(*args)
+    return built[key]
 
 
 def prepare_static(response: Response) -> Response:
@@ -79,9 +94,11 @@ def prepare_static(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Register the helpers with Jinja."""
     app.after_request(prepare_static)
+    app.extensions["built_urls"] = {}
     install_template_gettext(app)
     app.jinja_env.globals.update(
         static_url=static_url,
+        url_for=cached_url_for,
         icon=icon,
         current_locale=lambda: str(get_locale() or "fi"),
         can=can,
