@@ -2,6 +2,7 @@
 
 import functools
 import re
+import secrets
 
 import sqlalchemy as sa
 
@@ -79,8 +80,8 @@ def check_password(user_id: int, password: str) -> bool:
 @functools.cache
 def _unknown_user() -> User:
     """A user nobody has, whose password check costs what a real one does."""
-    stand_in = User(username="", password_hash="")
-    stand_in.set_password("no such user")
+    stand_in = User(username="")
+    stand_in.set_password(secrets.token_urlsafe(16))
     return stand_in
 
 
