@@ -227,7 +227,7 @@ def test_demo_passwords_are_random_per_instance_and_kept_privately(app_config, t
 
 def demo_in_another_instance(folder: Path, request):
     """Run `flask demo` in a second, empty instance of its own; return the result."""
-    url = new_database(folder.parent, "second", request.getfixturevalue("migrated_template"))
+    url = new_database(folder.parent, "second", request.getfixturevalue("migrated_template").source)
     other = create_app({
         **BASE_CONFIG,
         "SQLALCHEMY_DATABASE_URI": url,

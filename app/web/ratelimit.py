@@ -41,8 +41,11 @@ def password_attempt(who: str) -> PasswordAttempt:
     if not current_app.config["RATELIMIT_ENABLED"]:
         return attempt
     ip = get_remote_address()
-    limits = [(item, f"{ip}|{who}") for item in parse_many(current_app.config["LOGIN_RATE_LIMIT"])]
-    limits += [(item, ip) for item in parse_many(current_app.config["LOGIN_IP_RATE_LIMIT"])]
+    # The prefix keeps apps (or test runs) that share one Redis apart.
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+    config = current_app.config
+    limits = [(item, f"{prefix}|{ip}|{who}") for item in parse_many(config["LOGIN_RATE_LIMIT"])]
+    limits += [(item, f"{prefix}|{ip}") for item in parse_many(config["LOGIN_IP_RATE_LIMIT"])]
     allowed = True
     for item, key in limits:
         allowed = limiter.limiter.hit(item, SCOPE, key) and allowed
