@@ -188,13 +188,17 @@ CASES = [
 
 
 @pytest.fixture
-def bad_world(app_config, request):
-    """A small request limit, a world, an inactive unit and one deed in each unit."""
+def bad_config(app_config, request):
+    """A small request limit, and CSRF on where the case asks for it (before the app exists)."""
     app_config["MAX_CONTENT_LENGTH"] = LIMIT_MB * 2**20
     if request.node.callspec.params["case"].csrf:
         app_config["WTF_CSRF_ENABLED"] = True
-    app = request.getfixturevalue("app")
-    world = request.getfixturevalue("world")
+    return app_config
+
+
+@pytest.fixture
+def bad_world(bad_config, app, world):
+    """A small request limit, a world, an inactive unit and one deed in each unit."""
     from app.extensions import db
     from app.models import Unit
     from app.services import accounts

@@ -328,19 +328,20 @@ def test_limits_can_live_in_redis(app_config, request):
 
 
 @pytest.mark.real_password_hashing
-def test_passwords_are_hashed_with_scrypt_at_owasps_parameters(app, world):
+def test_passwords_are_hashed_with_scrypt_at_owasps_parameters(app):
     """scrypt with N=2^17, r=8, p=1 (OWASP's recommendation); never the password itself."""
     with app.app_context():
+        accounts.create_user("aino", PASSWORD)
         stored = db.session.scalar(sa.select(User.password_hash).where(User.username == "aino"))
     assert stored.startswith("scrypt:131072:8:1$")
     assert PASSWORD not in stored
 
 
 @pytest.mark.real_password_hashing
-def test_an_older_hash_is_made_again_at_login(app, client, world):
+def test_an_older_hash_is_made_again_at_login(app, client):
     """A hash with weaker parameters (werkzeug's old scrypt default) is upgraded at login."""
     with app.app_context():
-        user = accounts.find_user("aino")
+        user = accounts.create_user("aino", PASSWORD)
         user.password_hash = generate_password_hash(PASSWORD, method="scrypt:32768:8:1")
         db.session.commit()
         db.session.remove()
