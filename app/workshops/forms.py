@@ -18,6 +18,25 @@ LINK_DURATIONS = ((4, _l("4 tuntia")), (24, _l("1 vuorokausi")), (72, _l("3 vuor
                   (168, _l("7 vuorokautta")))
 
 
+def link_duration_choices() -> list[tuple[int, str]]:
+    """The link durations as select choices."""
+    return list(LINK_DURATIONS)
+
+
+class ClockTimeField(TimeField):
+    """A time of day as browsers send it (13:00) or as Finns write it (13.00)."""
+
+    def __init__(self, label=None, validators=None, **kwargs) -> None:
+        super().__init__(label, validators, format=["%H:%M", "%H.%M"], **kwargs)
+
+    def process_formdata(self, valuelist) -> None:
+        """Read the time; WTForms has no Finnish words for one it cannot read, so say them."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Anna kellonaika muodossa 13.00.")) from None
+
+
 class CheckboxList(SelectMultipleField):
     """Several choices as a list of checkboxes (easier to tap than a multiple select)."""
 
@@ -34,7 +53,7 @@ class WorkshopForm(Form):
         validators=[InputRequired(_l("Anna työpajalle nimi.")), plain_text, Length(max=NAME_MAX)],
     )
     start_date = DateField(_l("Päivä"), validators=[InputRequired(_l("Anna päivämäärä."))])
-    start_time = TimeField(_l("Alkaa klo"), validators=[InputRequired(_l("Anna alkamisaika."))])
+    start_time = ClockTimeField(_l("Alkaa klo"), validators=[InputRequired(_l("Anna alkamisaika."))])
     municipality = SelectField(_l("Kunta"), coerce=int, validate_choice=True)
     theme = StringField(
         _l("Teema"), filters=[strip_text], validators=[plain_text, Length(max=THEME_MAX)]
@@ -51,6 +70,6 @@ class LinkForm(Form):
     """How long a new projection link stays valid."""
 
     hours = SelectField(
-        _l("Voimassa"), coerce=int, choices=LINK_DURATIONS, default=LINK_HOURS_DEFAULT,
+        _l("Voimassa"), coerce=int, choices=link_duration_choices, default=LINK_HOURS_DEFAULT,
         validate_choice=True,
     )
