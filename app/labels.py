@@ -53,7 +53,7 @@ def round_label(round_) -> str:
         return str(_l("Kierros: %(name)s", name=round_.workshop_name))
     if round_.workshop_name is None:
         return str(_l("Kaikki teot"))
-    return str(_l("Uudet teot: %(name)s jälkeen", name=round_.workshop_name))
+    return str(_l("Uudet teot – edellinen työpaja: %(name)s", name=round_.workshop_name))
 
 
 def choices(enum_cls: type[enum.Enum]) -> list[tuple[str, object]]:

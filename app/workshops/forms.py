@@ -53,7 +53,9 @@ class WorkshopForm(Form):
         validators=[InputRequired(_l("Anna työpajalle nimi.")), plain_text, Length(max=NAME_MAX)],
     )
     start_date = DateField(_l("Päivä"), validators=[InputRequired(_l("Anna päivämäärä."))])
-    start_time = ClockTimeField(_l("Alkaa klo"), validators=[InputRequired(_l("Anna alkamisaika."))])
+    start_time = ClockTimeField(
+        _l("Alkaa klo"), validators=[InputRequired(_l("Anna alkamisaika."))]
+    )
     municipality = SelectField(_l("Kunta"), coerce=int, validate_choice=True)
     theme = StringField(
         _l("Teema"), filters=[strip_text], validators=[plain_text, Length(max=THEME_MAX)]
