@@ -180,7 +180,19 @@ def create_sqlite_file_privately(engine: Engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach the blueprints and the login gate in front of them."""
-    from app import account, admin, api, auth, board, deeds, pages, review, web
+    from app import (
+        account,
+        admin,
+        api,
+        auth,
+        board,
+        deeds,
+        pages,
+        projection,
+        review,
+        web,
+        workshops,
+    )
     from app.web.security import DatabaseIdConverter
 
     app.url_map.converters["int"] = DatabaseIdConverter
@@ -192,6 +204,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(workshops.bp)
+    app.register_blueprint(projection.bp)
     web.init_app(app)
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 from babel.dates import format_date
 from flask import current_app, g, has_request_context, session
-from flask_babel import get_locale, get_translations
+from flask_babel import format_datetime, get_locale, get_translations, gettext
 from markupsafe import Markup
 
 # English here is read in Finland: day before month, as in British English.
@@ -25,6 +25,21 @@ def short_date(value: dt.date | None) -> str:
         return ""
     locale = str(get_locale() or "fi")
     return format_date(value, "short", locale=DATE_LOCALES.get(locale, locale))
+
+
+def format_moment(value: dt.datetime | None) -> str:
+    """Format a moment as a date and time in the app's timezone (26.11.2026 klo 13.00)."""
+    if value is None:
+        return ""
+    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite drops the zone
+    return format_datetime(aware, "short")
+
+
+def round_span(round_) -> str:
+    """When a round (app.services.workshops.Round) begins and ends, in words."""
+    starts = format_moment(round_.starts) if round_.starts else gettext("alusta")
+    ends = format_moment(round_.ends) if round_.ends else gettext("nyt")
+    return f"{starts} – {ends}"
 
 
 def request_translations():

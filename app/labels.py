@@ -23,10 +23,18 @@ LABELS: dict[enum.Enum, object] = {
     AuditAction.EXPORT: _l("vei käyttäjän tiedot"),
     AuditAction.END_SESSIONS: _l("lopetti käyttäjän kirjautumiset"),
     AuditAction.RESET_SECOND_FACTOR: _l("poisti käyttäjän kaksivaiheisen tunnistautumisen"),
+    AuditAction.CREATE_PROJECTION_LINK: _l("loi projektorilinkin"),
+    AuditAction.REVOKE_PROJECTION_LINK: _l("perui projektorilinkin"),
+    AuditAction.DELETE_WORKSHOP: _l("poisti työpajan"),
 }
 
 # What an audit entry points at (a plain string column, not an enum).
-TARGET_LABELS = {"deed": _l("teko"), "user": _l("käyttäjä")}
+TARGET_LABELS = {
+    "deed": _l("teko"),
+    "user": _l("käyttäjä"),
+    "workshop": _l("työpaja"),
+    "projection_link": _l("projektorilinkki"),
+}
 
 
 def label(value: enum.Enum) -> str:
@@ -37,6 +45,15 @@ def label(value: enum.Enum) -> str:
 def target_label(target_type: str) -> str:
     """Return the word for what an audit entry points at."""
     return str(TARGET_LABELS.get(target_type, target_type))
+
+
+def round_label(round_) -> str:
+    """Name a round (app.services.workshops.Round): the workshop that shows it, or "since"."""
+    if not round_.open:
+        return str(_l("Kierros: %(name)s", name=round_.workshop_name))
+    if round_.workshop_name is None:
+        return str(_l("Kaikki teot"))
+    return str(_l("Uudet teot – edellinen työpaja: %(name)s", name=round_.workshop_name))
 
 
 def choices(enum_cls: type[enum.Enum]) -> list[tuple[str, object]]:

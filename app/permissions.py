@@ -23,7 +23,8 @@ class Capability(enum.StrEnum):
     ERASE_USER = "erase_user"
     EXPORT = "export"  # a user's data as a ZIP, for an access request
     ADMINISTER = "administer"  # the admin pages: users, the audit log
-    PROJECT = "project"  # show the board in a workshop
+    PROJECT = "project"  # show the board in a workshop, spotlight deeds, make projection links
+    MANAGE_WORKSHOPS = "manage_workshops"  # create, edit and delete workshops
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Rule:
 EVERYONE = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
 SUPERVISOR = frozenset({Role.SUPERVISOR})
+LEADER = frozenset({Role.LEADER})
 
 TABLE: dict[Capability, Rule] = {
     Capability.SEE_HIDDEN: Rule(everywhere=ADMIN, own_units=SUPERVISOR, author=True),
@@ -51,7 +53,8 @@ TABLE: dict[Capability, Rule] = {
     Capability.ERASE_USER: Rule(everywhere=ADMIN),
     Capability.EXPORT: Rule(everywhere=ADMIN),
     Capability.ADMINISTER: Rule(everywhere=ADMIN),
-    Capability.PROJECT: Rule(everywhere=ADMIN | frozenset({Role.LEADER})),
+    Capability.PROJECT: Rule(everywhere=ADMIN | LEADER),
+    Capability.MANAGE_WORKSHOPS: Rule(everywhere=ADMIN | LEADER),
 }
 
 

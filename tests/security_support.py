@@ -121,7 +121,42 @@ def build_matrix_world(app, world) -> dict[str, object]:
         "to_erase": make_deed(app, world.unit_id, "pertti", seed=6),
         "victim": victim,
     }
-    make_deed(app, world.other_unit_id, "poistettava", seed=7)
+    other_unit_deed = make_deed(app, world.other_unit_id, "poistettava", seed=7)
     ids["visible_key"] = deed_keys(app, ids["visible"])[0]
     ids["hidden_key"] = deed_keys(app, ids["hidden"])[0]
+    ids["other_unit_key"] = deed_keys(app, other_unit_deed)[0]
+    ids["unit"] = world.unit_id
+    ids.update(projection_world(app, world.unit_id))
+    return ids
+
+
+def projection_world(app, unit_id: int) -> dict[str, object]:
+    """Two workshops and projection links of one unit: valid, expired, revoked and tampered."""
+    from app.models import Municipality, ProjectionLink
+    from app.projection.views import link_token
+    from app.services import projection, workshops
+
+    with app.app_context():
+        leader = accounts.find_user("kalle")
+        juva = db.session.scalar(sa.select(Municipality.id).filter_by(name="Juva"))
+        ids = {}
+        for name, day in (("workshop", 1), ("workshop_to_delete", 2)):
+            data = workshops.WorkshopInput(
+                name, dt.datetime(2026, 9, day, 10, tzinfo=dt.UTC), juva, "", ()
+            )
+            ids[name] = workshops.create_workshop(leader, data).id
+        for name in ("link", "expired_link", "revoked_link", "link_to_revoke"):
+            link = projection.create_link(leader, f"unit={unit_id}", None)
+            ids[name] = link_token(link.id) if name != "link_to_revoke" else link.id
+            if name == "expired_link":
+                db.session.execute(
+                    sa.update(ProjectionLink).where(ProjectionLink.id == link.id)
+                    .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+                )
+                db.session.commit()
+            if name == "revoked_link":
+                projection.revoke_link(leader, link.id)
+        number, signature = ids["link"].split(".", 1)
+        ids["tampered_link"] = f"{number}x.{signature}"  # another id under the same signature
+        db.session.remove()
     return ids

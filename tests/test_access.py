@@ -20,6 +20,8 @@ from tests.imagegen import photo_like
 EXPECTED_PUBLIC = {
     "auth.login", "auth.second_factor", "auth.setup", "auth.set_language", "static",
     "pages.health", "pages.privacy",
+    # A projection link's pages: they answer only to a valid signed link (tests/test_authz.py).
+    "projection.link_show", "projection.link_live", "projection.link_qr", "projection.link_photo",
 }
 # Past the gate, but only for someone between password and code: anyone else goes to /login.
 PENDING_ONLY = {"auth.second_factor"}
@@ -104,8 +106,9 @@ def test_anonymous_is_refused(client, endpoint, method, url):
 
 
 def test_public_endpoints_are_exactly_the_expected_ones(app, client, world):
-    """Walk the real URL map anonymously: only login, setup, language, static, health and the
-    privacy notice answer."""
+    """Walk the real URL map anonymously: only login, setup, language, static, health, the
+    privacy notice and a projection link's pages answer (the link's with a 404 for a made-up
+    link: nothing more without a real one)."""
     reachable = {
         endpoint
         for endpoint, method, url in route_cases(app)

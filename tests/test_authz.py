@@ -33,6 +33,12 @@ def admin_only(status: int) -> dict[str, int]:
     return {"anonymous": LOGIN, **dict.fromkeys(USERNAMES, 403), "admin": status}
 
 
+def leaders(status: int) -> dict[str, int]:
+    """For workshop leaders and admins `status`; 403 for the other roles."""
+    return {"anonymous": LOGIN, **dict.fromkeys(USERNAMES, 403), "leader": status,
+            "admin": status}
+
+
 def answerable(status: int, others: int) -> dict[str, int]:
     """For a hidden deed: its unit's supervisor and admins get `status`, the rest `others`."""
     return {
@@ -125,6 +131,47 @@ MATRIX = [
     Case("admin.erase_deed", "GET", "/admin/deeds/{to_erase}/erase", admin_only(200)),
     Case("admin.erase_deed", "POST", "/admin/deeds/{to_erase}/erase", admin_only(302), ERASE),
     Case("admin.erase_deed", "GET", "/admin/deeds/999999/erase", admin_only(404)),
+    Case("workshops.index", "GET", "/workshops", everyone(200)),
+    Case("workshops.show", "GET", "/workshops/{workshop}", everyone(200)),
+    Case("workshops.show", "GET", "/workshops/999999", everyone(404)),
+    Case("workshops.new", "GET", "/workshops/new", leaders(200)),
+    Case("workshops.new", "POST", "/workshops/new", leaders(400), {"name": ""}),
+    Case("workshops.edit", "GET", "/workshops/{workshop}/edit", leaders(200)),
+    Case("workshops.edit", "POST", "/workshops/{workshop}/edit", leaders(400), {"name": ""}),
+    Case("workshops.delete", "POST", "/workshops/{workshop_to_delete}/delete", leaders(302)),
+    Case("projection.show", "GET", "/projection", leaders(200)),
+    Case("projection.show", "GET", "/projection?round={workshop}", leaders(200)),
+    Case("projection.live", "GET", "/projection/live?unit={unit}", leaders(200)),
+    Case("projection.qr", "GET", "/projection/qr.svg", leaders(200)),
+    Case("projection.remote", "GET", "/projection/remote", leaders(200)),
+    Case("projection.spotlight", "POST", "/projection/spotlight", leaders(302),
+         {"deed_id": "{visible}"}),
+    Case("projection.spotlight", "POST", "/projection/spotlight", leaders(404),
+         {"deed_id": "{hidden}"}, note="a hidden deed is never put on a screen"),
+    Case("projection.release", "POST", "/projection/spotlight/release", leaders(302)),
+    Case("projection.create_link", "POST", "/projection/links", leaders(302), {"hours": "24"}),
+    Case("projection.revoke_link", "POST", "/projection/links/{link_to_revoke}/revoke",
+         leaders(302)),
+    Case("projection.link_show", "GET", "/p/{link}", everyone(200, anonymous=200),
+         note="a projection link opens without a login"),
+    Case("projection.link_show", "GET", "/p/{expired_link}", everyone(410, anonymous=410)),
+    Case("projection.link_show", "GET", "/p/{revoked_link}", everyone(410, anonymous=410)),
+    Case("projection.link_show", "GET", "/p/{tampered_link}", everyone(404, anonymous=404)),
+    Case("projection.link_live", "GET", "/p/{link}/live", everyone(200, anonymous=200)),
+    Case("projection.link_live", "GET", "/p/{revoked_link}/live", everyone(410, anonymous=410)),
+    Case("projection.link_live", "GET", "/p/{tampered_link}/live", everyone(404, anonymous=404)),
+    Case("projection.link_qr", "GET", "/p/{link}/qr.svg", everyone(200, anonymous=200)),
+    Case("projection.link_qr", "GET", "/p/{expired_link}/qr.svg", everyone(410, anonymous=410)),
+    Case("projection.link_photo", "GET", "/p/{link}/photos/{visible_key}",
+         everyone(200, anonymous=200), note="a photo of the link's filter"),
+    Case("projection.link_photo", "GET", "/p/{link}/photos/{hidden_key}",
+         everyone(404, anonymous=404), note="a hidden deed's photo, even for its supervisor"),
+    Case("projection.link_photo", "GET", "/p/{link}/photos/{other_unit_key}",
+         everyone(404, anonymous=404), note="a photo outside the link's filter"),
+    Case("projection.link_photo", "GET", "/p/{expired_link}/photos/{visible_key}",
+         everyone(410, anonymous=410)),
+    Case("projection.link_photo", "GET", "/p/{tampered_link}/photos/{visible_key}",
+         everyone(404, anonymous=404)),
     Case("auth.logout", "POST", "/logout", everyone(302, anonymous=302)),
 ]
 
@@ -161,7 +208,8 @@ def test_role_gets_expected_status_everywhere(app, client, matrix_world, role):
     mismatches = []
     for case in MATRIX:
         path = case.path.format(**matrix_world)
-        response = client.open(path, method=case.method, data=case.data)
+        data = {name: value.format(**matrix_world) for name, value in case.data.items()}
+        response = client.open(path, method=case.method, data=data)
         response.close()  # file responses (photos, static) hold an open file until closed
         if response.status_code != case.expected[role]:
             mismatches.append(

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from app import create_app
 from app.extensions import db
 from app.models import CustomerType, Deed, Rendition, Role, Unit, User
-from app.services import accounts, deeds
+from app.services import accounts, deeds, workshops
 from tests.conftest import BASE_CONFIG, PASSWORD, drop_database, new_database
 from tests.imagegen import photo_like
 
@@ -189,6 +189,9 @@ def test_demo_fills_an_empty_instance(demo_app, tmp_path):
     assert len(re.findall(r'<article class="card"', board)) == 3
     with app.app_context():
         assert accounts.find_user("admin").role == Role.ADMIN
+        # Three workshops; the deeds (the last three days) are in the coming one's round.
+        listed = workshops.workshops()
+        assert [w.deed_count for w in listed] == [3, 0, 0]
         db.session.remove()
 
 

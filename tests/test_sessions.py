@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuthSession
+from app.models.base import as_utc
 from app.services import accounts
-from app.services.sessions import as_utc
 from tests.conftest import PASSWORD, log_in
 
 

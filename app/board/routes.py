@@ -44,5 +44,4 @@ def more_url(endpoint: str, filters: board.BoardFilter, page: board.BoardPage) -
     """The URL of the page after this one, keeping the filter; None at the end."""
     if page.next_cursor is None:
         return None
-    return url_for(endpoint, cursor=page.next_cursor, municipality=filters.municipality_id,
-                   unit=filters.unit_id)
+    return url_for(endpoint, cursor=page.next_cursor, **params.filter_args(filters))

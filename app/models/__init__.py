@@ -13,6 +13,7 @@ from app.models.deeds import (
 from app.models.moderation import AuditAction, AuditEntry, UnitSupervisor
 from app.models.places import Municipality, Unit
 from app.models.users import Role, User
+from app.models.workshops import Projection, ProjectionLink, Workshop
 
 __all__ = [
     "DESCRIPTION_MAX",
@@ -23,6 +24,8 @@ __all__ = [
     "Deed",
     "Municipality",
     "Photo",
+    "Projection",
+    "ProjectionLink",
     "RecoveryCode",
     "Rendition",
     "Role",
@@ -31,4 +34,5 @@ __all__ = [
     "UnitSupervisor",
     "User",
     "Visibility",
+    "Workshop",
 ]

@@ -11,6 +11,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A stored time as an aware UTC time (SQLite gives it back without its zone)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 def enum_column(enum_cls: type[enum.Enum]) -> sa.Enum:
     """Store a Python enum as its string value in a plain VARCHAR (portable, no native type)."""
     return sa.Enum(

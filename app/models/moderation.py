@@ -30,6 +30,9 @@ class AuditAction(enum.StrEnum):
     EXPORT = "export"
     END_SESSIONS = "end_sessions"
     RESET_SECOND_FACTOR = "reset_second_factor"
+    CREATE_PROJECTION_LINK = "create_projection_link"
+    REVOKE_PROJECTION_LINK = "revoke_projection_link"
+    DELETE_WORKSHOP = "delete_workshop"
 
 
 class AuditEntry(db.Model):

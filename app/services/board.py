@@ -21,6 +21,7 @@ from app.models import (
 )
 from app.permissions import visible_to
 from app.services.errors import NotFound
+from app.services.workshops import Round
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,34 @@ class BoardFilter:
 
     municipality_id: int | None = None
     unit_id: int | None = None
+    round: Round | None = None
 
     def is_empty(self) -> bool:
         """Tell whether nothing narrows the board."""
-        return self.municipality_id is None and self.unit_id is None
+        return self.municipality_id is None and self.unit_id is None and self.round is None
+
+    def values(self) -> dict[str, object]:
+        """The filter's bind parameters for the board queries."""
+        return {
+            "municipality_id": self.municipality_id,
+            "unit_id": self.unit_id,
+            "round_starts": self.round.starts if self.round else None,
+            "round_ends": self.round.ends if self.round else None,
+        }
+
+    def shape(self) -> tuple[bool, bool, bool, bool]:
+        """Which conditions the filter sets: the key of the query built for it."""
+        values = self.values()
+        return tuple(values[name] is not None for name in FILTER_COLUMNS)  # type: ignore[return-value]
+
+
+# Each filter value and the condition it sets on the deed table.
+FILTER_COLUMNS = {
+    "municipality_id": lambda deed, value: deed.municipality_id == value,
+    "unit_id": lambda deed, value: deed.unit_id == value,
+    "round_starts": lambda deed, value: deed.created_at >= value,
+    "round_ends": lambda deed, value: deed.created_at < value,
+}
 
 
 @dataclass(frozen=True)
@@ -125,16 +150,8 @@ class Places:
 
 def board_page(viewer: User, filters: BoardFilter, cursor: int | None, limit: int) -> BoardPage:
     """Return up to `limit` deeds on the board older than the cursor, in one query."""
-    query = _page_query(
-        filters.municipality_id is not None, filters.unit_id is not None, cursor is not None
-    )
-    values = {
-        "viewer_id": viewer.id,
-        "limit": limit + 1,
-        "municipality_id": filters.municipality_id,
-        "unit_id": filters.unit_id,
-        "cursor": cursor,
-    }
+    query = _page_query(filters.shape(), cursor is not None)
+    values = {"viewer_id": viewer.id, "limit": limit + 1, "cursor": cursor, **filters.values()}
     refs = [DeedRef(*row) for row in db.session.execute(query, values)]
     has_more = len(refs) > limit
     refs = refs[:limit]
@@ -142,7 +159,7 @@ def board_page(viewer: User, filters: BoardFilter, cursor: int | None, limit: in
 
 
 @functools.cache
-def _page_query(by_municipality: bool, by_unit: bool, after_cursor: bool) -> sa.Select:
+def _page_query(shape: tuple[bool, ...], after_cursor: bool) -> sa.Select:
     """The board page query for one combination of filters, built once (the board is hot)."""
     # One plain condition lets the (visibility, id) index serve "newest first" without sorting:
     # an OR here would sort every matching row. Hidden deeds stay reachable by link only.
@@ -157,12 +174,18 @@ def _page_query(by_municipality: bool, by_unit: bool, after_cursor: bool) -> sa.
         .order_by(deed.id.desc())
         .limit(sa.bindparam("limit"))
     )
-    if by_municipality:
-        query = query.where(deed.municipality_id == sa.bindparam("municipality_id"))
-    if by_unit:
-        query = query.where(deed.unit_id == sa.bindparam("unit_id"))
+    query = filtered(query, shape)
     if after_cursor:
         query = query.where(deed.id < sa.bindparam("cursor"))
+    return query
+
+
+def filtered(query: sa.Select, shape: tuple[bool, ...]) -> sa.Select:
+    """Add the conditions of a filter of this shape, each with a bind parameter of its name."""
+    deed = Deed.__table__.c
+    for (name, condition), used in zip(FILTER_COLUMNS.items(), shape, strict=True):
+        if used:
+            query = query.where(condition(deed, sa.bindparam(name)))
     return query
 
 

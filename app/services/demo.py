@@ -11,8 +11,11 @@ import random
 import secrets
 from dataclasses import dataclass
 
-from app.models import CustomerType, Role
-from app.services import accounts, deeds, demo_pictures
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import CustomerType, Deed, Municipality, Role
+from app.services import accounts, deeds, demo_pictures, workshops
 
 ADMIN_USERNAME = "admin"
 LOGINS_FILE_NAME = "demo-logins.txt"  # its presence marks a demo instance (the banner)
@@ -116,7 +119,29 @@ def fill(logins_file: str, deed_count: int = 40, seed: int = 7) -> DemoCounts:
     today = dt.date.today()
     for index in range(deed_count):
         post_demo_deed(rng, posters, units, today - dt.timedelta(days=deed_count - index))
+    add_demo_workshops(next(u for u in users if u.role == Role.LEADER), today)
     return DemoCounts(len(users), len(units), deed_count, logins)
+
+
+# (name, theme, municipality, days from today): two held, one to come, so rounds have deeds.
+WORKSHOPS = (
+    ("1. työpaja", "Mikä ilahduttaa asiakasta?", "Juva", -28),
+    ("2. työpaja", "Pienet teot näkyviksi", "Rantasalmi", -12),
+    ("3. työpaja", "Kiitos kollegalle", "Sulkava", 9),
+)
+
+
+def add_demo_workshops(leader, today: dt.date) -> None:
+    """Date each demo deed to when it happened, then add workshops around them."""
+    # The rounds are cut by when deeds were posted: spread the demo's over their days.
+    for deed in db.session.scalars(sa.select(Deed)):
+        deed.created_at = dt.datetime.combine(deed.happened_on, dt.time(10), dt.UTC)
+    db.session.commit()
+    for name, theme, town, days in WORKSHOPS:
+        starts = dt.datetime.combine(today + dt.timedelta(days=days), dt.time(11), dt.UTC)
+        municipality = db.session.scalar(sa.select(Municipality.id).filter_by(name=town))
+        data = workshops.WorkshopInput(name, starts, municipality, theme, (leader.id,))
+        workshops.create_workshop(leader, data)
 
 
 def save_logins(path: str, logins: tuple[DemoLogin, ...]) -> None:

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Photo, Rendition, User
+from app.models import Deed, Photo, Rendition, User, Visibility
 from app.permissions import visible_to
+from app.services.board import BoardFilter, filtered
 from app.services.errors import NotFound
 
 
@@ -28,6 +29,22 @@ def visible_file(key: str, viewer: User | None) -> PhotoFile:
         .limit(1)
     )
     row = db.session.execute(query).first()
+    if row is None:
+        raise NotFound("photo_not_found")
+    return PhotoFile(row.key, row.content_type)
+
+
+def file_in_filter(key: str, filters: BoardFilter) -> PhotoFile:
+    """Return the file under the key if a visible deed of the filter uses it; else NotFound."""
+    deed = Deed.__table__.c
+    query = (
+        sa.select(Rendition.key, Rendition.content_type)
+        .join(Photo, Photo.id == Rendition.photo_id)
+        .join(Deed.__table__, deed.id == Photo.deed_id)
+        .where(Rendition.key == key, deed.visibility == Visibility.VISIBLE)
+        .limit(1)
+    )
+    row = db.session.execute(filtered(query, filters.shape()), filters.values()).first()
     if row is None:
         raise NotFound("photo_not_found")
     return PhotoFile(row.key, row.content_type)

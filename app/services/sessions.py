@@ -19,7 +19,7 @@ from flask import current_app
 from app.database import write_transaction
 from app.extensions import db
 from app.models import AuthSession, Role, User
-from app.models.base import utcnow
+from app.models.base import as_utc, utcnow
 
 # last_seen_at is written at most this often per session: one small write a minute, not one
 # per request. The idle limit is checked against it, so it is this much less exact.
@@ -133,11 +133,6 @@ def idle_limit() -> dt.timedelta:
 def absolute_limit() -> dt.timedelta:
     """How long a session may last at all."""
     return dt.timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
-
-
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    """A stored time as an aware UTC time (SQLite gives it back without its zone)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def touch(session_id: int, now: dt.datetime) -> None:

@@ -11,7 +11,7 @@ viewer's own thanks picks one outside the cache, so no entry belongs to a person
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -125,8 +125,19 @@ def thanks_texts() -> ThanksTexts:
     return ThanksTexts(_("Kiitos!"), _("kiitoksia"), icon("heart"))
 
 
-def card_from(deed: DeedSummary) -> Card:
-    """Build a deed's card from its summary: the one place that decides what a card holds."""
+PhotoUrl = Callable[[str], str]  # a stored file's key -> the URL it is fetched from
+
+
+def photo_url(key: str) -> str:
+    """The URL of a stored photo file for a logged-in viewer."""
+    return url_for("deeds.photo", key=key)
+
+
+def card_from(deed: DeedSummary, photo_url: PhotoUrl = photo_url) -> Card:
+    """Build a deed's card from its summary: the one place that decides what a card holds.
+
+    `photo_url` names the photos' address: a projection link serves them under its own.
+    """
     return Card(
         id=deed.id,
         version=deed.version,
@@ -143,22 +154,21 @@ def card_from(deed: DeedSummary) -> Card:
         customer_type_label=label(deed.customer_type) if deed.customer_type else None,
         visibility=deed.visibility,
         thanks_count=deed.thanks_count,
-        photos=tuple(_card_photo(photo) for photo in deed.photos if photo.sizes),
+        photos=tuple(_card_photo(photo, photo_url) for photo in deed.photos if photo.sizes),
     )
 
 
-def _card_photo(photo: PhotoSummary) -> CardPhoto:
+def _card_photo(photo: PhotoSummary, photo_url: PhotoUrl) -> CardPhoto:
     """A photo with the URL of each stored size."""
     sizes = tuple(
-        PhotoSize(size.name, url_for("deeds.photo", key=size.key), size.width, size.height)
-        for size in photo.sizes
+        PhotoSize(size.name, photo_url(size.key), size.width, size.height) for size in photo.sizes
     )
     return CardPhoto(photo.width, photo.height, photo.placeholder, sizes)
 
 
-def cards_of(deed_ids: Sequence[int]) -> list[Card]:
+def cards_of(deed_ids: Sequence[int], photo_url: PhotoUrl = photo_url) -> list[Card]:
     """Cards for these deeds, in this order."""
-    return [card_from(deed) for deed in summaries(deed_ids)]
+    return [card_from(deed, photo_url) for deed in summaries(deed_ids)]
 
 
 def card_json(card: Card, thanked: bool) -> dict[str, Any]:

@@ -95,6 +95,30 @@ REFUSALS: dict[str, Refusal] = {
         400, _l("Vain esihenkilö voi valvoa yksikköä (käyttäjän rooli: %(role)s).")
     ),
     "erase_self": Refusal(400, _l("Et voi poistaa omaa tunnustasi."), "confirm"),
+    "workshop_not_found": Refusal(404, _l("Työpajaa ei löytynyt.")),
+    "workshop_name_length": Refusal(
+        400, _l("Anna työpajalle nimi (enintään %(max)s merkkiä)."), "name"
+    ),
+    "workshop_theme_length": Refusal(
+        400, _l("Teema on liian pitkä (enintään %(max)s merkkiä)."), "theme"
+    ),
+    "workshop_municipality_unknown": Refusal(400, _l("Valitse kunta listasta."), "municipality"),
+    "workshop_start_taken": Refusal(
+        400, _l("Samaan aikaan alkaa jo toinen työpaja. Valitse eri alkamisaika."), "start_time"
+    ),
+    "workshop_leader_unknown": Refusal(
+        400, _l("Vetäjäksi voi valita vain työpajan vetäjän tai ylläpitäjän."), "leaders"
+    ),
+    "projection_link_hours": Refusal(
+        400, _l("Linkin voimassaolo voi olla 1–%(max)s tuntia."), "hours"
+    ),
+    "projection_link_not_found": Refusal(404, _l("Projektorilinkkiä ei löytynyt.")),
+    "projection_link_revoked": Refusal(
+        410, _l("Tämä projektorilinkki on peruttu. Pyydä työpajan vetäjältä uusi linkki.")
+    ),
+    "projection_link_expired": Refusal(
+        410, _l("Tämä projektorilinkki on vanhentunut. Pyydä työpajan vetäjältä uusi linkki.")
+    ),
     "retention_months_invalid": Refusal(
         400, _l("Säilytysaika %(months)s kuukautta ei käy: anna 1–%(max)s kuukautta.")
     ),

@@ -4,8 +4,11 @@ from collections.abc import Mapping
 
 from flask_babel import gettext as _
 
+from app.services import workshops
 from app.services.board import BoardFilter
 from app.web.errors import refuse
+
+OPEN_ROUND = "open"  # ?round=open: the deeds since the newest workshop started
 
 # Ids are INTEGER columns: PostgreSQL refuses a larger number with an error (a 500), not no rows.
 MAX_ID = 2**31 - 1
@@ -24,12 +27,42 @@ def positive_int(args: Mapping[str, str], name: str) -> int | None:
     return int(raw)
 
 
+def id_list(args: Mapping[str, str], name: str, most: int) -> list[int]:
+    """Return ?name=1,2,3 as ids (at most `most` of them); 400 when not such a list."""
+    raw = args.get(name, "").strip()
+    if not raw:
+        return []
+    parts = raw.split(",")
+    if len(parts) > most:
+        refuse(400, _("Virheellinen hakuehto: %(name)s.", name=name))
+    return [positive_int({name: part}, name) or 0 for part in parts]
+
+
 def board_filter(args: Mapping[str, str]) -> BoardFilter:
-    """Build the board filter from ?municipality=ID&unit=ID."""
+    """Build the board filter from ?municipality=ID&unit=ID&round=ID (or round=open)."""
     return BoardFilter(
         municipality_id=positive_int(args, "municipality"),
         unit_id=positive_int(args, "unit"),
+        round=round_filter(args),
     )
+
+
+def round_filter(args: Mapping[str, str]) -> workshops.Round | None:
+    """The round a workshop shows (?round=ID), or the open round (?round=open); 404 if none."""
+    if args.get("round", "").strip() == OPEN_ROUND:
+        return workshops.open_round()
+    workshop_id = positive_int(args, "round")
+    return workshops.round_of(workshop_id) if workshop_id is not None else None
+
+
+def filter_args(filters: BoardFilter) -> dict[str, object]:
+    """The filter as query parameters again (None for those not set), for links and forms."""
+    round_ = filters.round
+    return {
+        "municipality": filters.municipality_id,
+        "unit": filters.unit_id,
+        "round": (OPEN_ROUND if round_.open else round_.workshop_id) if round_ else None,
+    }
 
 
 def cursor(args: Mapping[str, str]) -> int | None:

@@ -10,8 +10,9 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app import permissions
-from app.i18n import install_template_gettext
-from app.labels import label, target_label
+from app.i18n import format_moment, install_template_gettext, round_span
+from app.labels import label, round_label, target_label
+from app.models.base import utcnow
 
 # A few clear line icons (24x24, stroke follows the text colour); inline, so no extra request.
 ICON_PATHS = {
@@ -104,4 +105,8 @@ def init_app(app: Flask) -> None:
         can=can,
         label=label,
         target_label=target_label,
+        round_label=round_label,
+        round_span=round_span,
+        format_moment=format_moment,
+        now=utcnow,
     )
