@@ -122,6 +122,7 @@
     const fresh = [];
     const changed = [];
     const removed = [];
+    let reordered = false;
     for (const card of data.cards || []) {
       const held = cards.get(card.id);
       if (!held) {
@@ -141,8 +142,10 @@
         const held = cards.get(id);
         if (!held || held.version !== version) { wanted.add(id); }
       }
+      const before = order.join(",");
       order = data.present.map(function (pair) { return pair[0]; })
         .filter(function (id) { return cards.has(id); });
+      reordered = before !== order.join(",");
     }
     for (const id of order) { since = since === null ? id : Math.max(since, id); }
     if (typeof data.newest === "number") { since = since === null ? data.newest : Math.max(since, data.newest); }
@@ -152,7 +155,9 @@
     loaded = true;
     root.classList.remove("is-loading");
     emptyEl.hidden = order.length > 0;
-    changedData({ first: first, fresh: fresh, changed: changed, removed: removed });
+    if (first || reordered || fresh.length || changed.length || removed.length) {
+      changedData({ first: first, fresh: fresh, changed: changed, removed: removed });
+    }
     showSpotlight(data.spotlight || null);
   }
 
@@ -265,7 +270,7 @@
     const bodies = entries.map(function (entry) {
       const body = entry.el.querySelector(".pcard-body").cloneNode(true);
       const card = document.createElement("div");
-      card.className = entry.el.className + " is-measured";
+      card.className = entry.el.classList.contains("is-text-only") ? "pcard is-text-only" : "pcard";
       card.appendChild(body);
       measure.appendChild(card);
       return card;
@@ -427,8 +432,10 @@
     let best = null;
     for (let count = most; count >= Math.max(1, most - 1); count--) {
       const plan = planColumns(ids, entries, count, box, gap);
-      // Fewer, wider columns (larger photos) only when they fill the screen clearly better.
-      if (!best || plan.score > best.score + 0.04) { best = plan; }
+      // As many deeds as fit; fewer, wider columns (larger photos) only when they show as many
+      // and fill the screen clearly better.
+      if (!best || plan.placed > best.placed ||
+          (plan.placed === best.placed && plan.score > best.score + 0.04)) { best = plan; }
     }
     best.gap = gap;
     return best;
