@@ -1,0 +1,302 @@
+"""Projection screens under gunicorn: server CPU per screen-minute and post -> visible latency.
+
+Starts gunicorn (2 workers x 4 threads, the 2-core machine) on 127.0.0.1 for a temp instance
+with a leader, an employee and 24 deeds, then runs SCREENS projection clients that poll
+/projection/live as the browser does (`since` cursor, If-None-Match, a 304 when nothing changed,
+every `poll_seconds`, starting at random moments like screens switched on one by one):
+
+1. POLL_SECONDS of polling only: the gunicorn processes' CPU time (utime + stime from /proc,
+   the master and its workers) divided by screen-minutes: what one screen costs the server.
+2. POST_SECONDS more with the employee posting a deed through POST /deeds/new every few
+   seconds: for every (screen, deed) the time from the start of the POST until that screen's
+   first poll answer holding the deed. Prints the median and the 90th percentile over all
+   pairs, and the median over deeds of the first screen to see each.
+
+Load goes to 127.0.0.1 only and stops after a bounded time.
+Run: .venv/bin/python bench/projection.py   (last line: projection_latency_s=X)
+"""
+
+import http.client
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.imagegen import photo_like  # noqa: E402
+
+SCREENS = 30
+POLL_SECONDS = 20.0
+POST_SECONDS = 24.0
+POST_EVERY = 3.0
+DEEDS = 24
+PASSWORD = "kuusi-jarvea-7"
+LEADER, EMPLOYEE = "vetaja", "tyontekija"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    """Return a free TCP port on 127.0.0.1."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepare(folder: Path) -> dict[str, str]:
+    """Migrate a temp instance with the two users and some deeds; return gunicorn's environment."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'projection.db'}",
+           "TEKOTAULU_UPLOAD_FOLDER": str(folder / "uploads"), "TEKOTAULU_SECRET_KEY": "bench",
+           "TEKOTAULU_SECURE_COOKIES": "0", "TEKOTAULU_RATELIMIT_ENABLED": "0"}
+    code = f"""
+import io, datetime as dt
+from app import create_app
+from app.models import Role
+from app.services import accounts, deeds
+from flask_migrate import upgrade
+from tests.imagegen import photo_like
+app = create_app()
+with app.app_context():
+    upgrade()
+    unit = accounts.create_unit("Juvan keskuskeittiö", "Juva")
+    accounts.create_user({LEADER!r}, {PASSWORD!r}, role=Role.LEADER)
+    user = accounts.create_user({EMPLOYEE!r}, {PASSWORD!r}, role=Role.EMPLOYEE,
+                                default_unit_id=unit.id)
+    for n in range({DEEDS}):
+        new = deeds.NewDeed(f"Teko {{n}}", unit.id, dt.date.today(), None, True)
+        deeds.create_deed(user, new, [io.BytesIO(photo_like(640, 480))])
+    print(unit.id)
+"""
+    done = subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=Path.cwd(),
+                          capture_output=True, text=True)
+    env["BENCH_UNIT_ID"] = done.stdout.strip().splitlines()[-1]
+    return env
+
+
+class Browser:
+    """One keep-alive connection with a cookie, like a browser tab (enough for these pages)."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookie = ""
+
+    def request(self, method: str, path: str, body: bytes | str | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        """Send a request, keep any new cookie; return status, headers and body."""
+        sent = dict(headers or {})
+        if self.cookie:
+            sent["Cookie"] = self.cookie
+        try:
+            self.conn.request(method, path, body, sent)
+            response = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionError):
+            # The server closed the idle keep-alive connection (gunicorn: after 2 s), as it
+            # does to browsers too, which then connect again: so do we.
+            self.conn.close()
+            self.conn.request(method, path, body, sent)
+            response = self.conn.getresponse()
+        data = response.read()
+        cookie = response.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";")[0]
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+
+    def form_token(self, path: str) -> str:
+        """GET a page and return its CSRF token."""
+        status, _, page = self.request("GET", path)
+        assert status == 200, (path, status)
+        found = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        return found.group(1).decode()
+
+    def log_in(self, username: str) -> None:
+        """Sign in through the login form."""
+        token = self.form_token("/login")
+        body = f"csrf_token={token}&username={username}&password={PASSWORD}"
+        status, headers, _ = self.request(
+            "POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 302, status
+        self.request("GET", headers["location"])  # the first page stores the form token
+
+
+def multipart(fields: dict[str, str], photo: bytes) -> tuple[bytes, str]:
+    """A multipart/form-data body with the fields and one JPEG; return it and its content type."""
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="kuva.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n".encode() + photo + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+class Screen(threading.Thread):
+    """A projection screen's poll loop: the same requests the browser script makes."""
+
+    def __init__(self, port: int, cookie: str, live_url: str, stop: threading.Event) -> None:
+        super().__init__(daemon=True)
+        self.browser = Browser(port)
+        self.browser.cookie = cookie
+        self.live_url = live_url
+        self.stop = stop
+        self.seen: dict[str, float] = {}  # description -> when this screen first received it
+        self.requests = self.not_modified = self.errors = 0
+
+    def run(self) -> None:
+        since = None
+        etag, etag_url = None, None
+        poll = 3.0
+        self.stop.wait(random.uniform(0, poll))  # noqa: S311  # nosec B311
+        while not self.stop.is_set():
+            url = self.live_url + (f"&since={since}" if since is not None else "")
+            headers = {"Accept": "application/json", "Accept-Encoding": "br"}
+            if etag and etag_url == url:
+                headers["If-None-Match"] = etag
+            try:
+                status, answer_headers, body = self.browser.request("GET", url, None, headers)
+            except (OSError, http.client.HTTPException):
+                self.errors += 1
+                self.browser.conn.close()
+                self.stop.wait(1.0)
+                continue
+            now = time.perf_counter()
+            self.requests += 1
+            if status == 304:
+                self.not_modified += 1
+            elif status == 200:
+                data = json.loads(decompress(body, answer_headers.get("content-encoding")))
+                etag, etag_url = answer_headers.get("etag"), url
+                for card in data["cards"]:
+                    self.seen.setdefault(card["description"], now)
+                ids = [pair[0] for pair in data["present"]] + [data["newest"] or 0]
+                since = max([since or 0, *ids])
+                poll = float(data.get("poll_seconds") or poll)
+            else:
+                self.errors += 1
+            self.stop.wait(poll)
+
+
+def decompress(body: bytes, encoding: str | None) -> bytes:
+    """Undo the server's compression."""
+    if encoding == "br":
+        import brotli
+
+        return brotli.decompress(body)
+    return body
+
+
+def tree_cpu_seconds(master: int) -> float:
+    """CPU seconds (user + system) of the gunicorn master and its workers so far."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        pid, ppid = int(entry), int(fields[1])
+        if pid == master or ppid == master:
+            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return total
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which this share of the values lie."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def main() -> None:
+    """Start the server, run both phases, print the figures."""
+    with tempfile.TemporaryDirectory() as folder:
+        env = prepare(Path(folder))
+        unit_id = env["BENCH_UNIT_ID"]
+        port = free_port()
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "--threads", "4", "-b",
+             f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()"], env=env)
+        try:
+            for _ in range(100):
+                try:
+                    http.client.HTTPConnection("127.0.0.1", port).request("GET", "/healthz")
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            leader = Browser(port)
+            leader.log_in(LEADER)
+            status, _, page = leader.request("GET", "/projection")
+            assert status == 200, status
+            live_url = re.search(rb'data-live-url="([^"]+)"', page).group(1).decode()
+            live_url = live_url.replace("&amp;", "&")
+
+            stop = threading.Event()
+            screens = [Screen(port, leader.cookie, live_url, stop) for _ in range(SCREENS)]
+            for screen in screens:
+                screen.start()
+            time.sleep(3.5)  # every screen has had its first, full answer
+            counts = [(s.requests, s.not_modified) for s in screens]
+            cpu_start, wall_start = tree_cpu_seconds(server.pid), time.perf_counter()
+            time.sleep(POLL_SECONDS)
+            cpu = tree_cpu_seconds(server.pid) - cpu_start
+            minutes = (time.perf_counter() - wall_start) / 60
+            polls = sum(s.requests for s in screens) - sum(c[0] for c in counts)
+            not_modified = sum(s.not_modified for s in screens) - sum(c[1] for c in counts)
+
+            poster = Browser(port)
+            poster.log_in(EMPLOYEE)
+            posted: dict[str, float] = {}  # description -> when its POST started
+            deadline = time.perf_counter() + POST_SECONDS
+            n = 0
+            while time.perf_counter() < deadline:
+                token = poster.form_token("/deeds/new")
+                description = f"Mittausteko {n}"
+                body, kind = multipart({
+                    "csrf_token": token, "description": description, "unit": unit_id,
+                    "customer_type": "end_customer", "happened_on": time.strftime("%Y-%m-%d"),
+                    "consent": "y",
+                }, photo_like(640, 480))
+                started = time.perf_counter()
+                status, _, _ = poster.request("POST", "/deeds/new", body, {"Content-Type": kind})
+                assert status in (201, 302, 303), status
+                posted[description] = started
+                n += 1
+                time.sleep(POST_EVERY)
+            time.sleep(4.0)  # the last deed reaches every screen
+            stop.set()
+            for screen in screens:
+                screen.join(timeout=10)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+    pairs = [s.seen[name] - t for s in screens for name, t in posted.items() if name in s.seen]
+    firsts = [min(s.seen[name] for s in screens if name in s.seen) - t
+              for name, t in posted.items() if any(name in s.seen for s in screens)]
+    missed = len(posted) * SCREENS - len(pairs)
+    errors = sum(s.errors for s in screens)
+    print(f"screens={SCREENS} polls_while_measuring_cpu={polls} "
+          f"answered_304={not_modified / max(1, polls):.0%} errors={errors}")
+    print(f"server_cpu_s_per_screen_minute={cpu / (SCREENS * minutes):.4f} "
+          f"(server CPU {cpu:.2f} s over {minutes * 60:.0f} s, {SCREENS} screens)")
+    print(f"deeds_posted={len(posted)} screen_deed_pairs={len(pairs)} missed={missed}")
+    print(f"first_screen_latency_s_median={statistics.median(firsts):.2f}")
+    print(f"latency_s_p90={percentile(pairs, 0.9):.2f}")
+    print(f"projection_latency_s={statistics.median(pairs):.2f}")
+
+
+if __name__ == "__main__":
+    main()
