@@ -580,12 +580,14 @@
     show.deck = settings.shuffle ? shuffled(ids) : ids;
   }
 
+  // What "next" shows: a deed that just arrived, else the way forward after going back, else
+  // the rest of this round.
   function upcoming() {
+    show.fresh = show.fresh.filter(function (id) { return cards.has(id); });
+    if (show.fresh.length) { return { id: show.fresh[0], from: "fresh" }; }
     if (show.pos < show.history.length - 1) {
       return { id: show.history[show.pos + 1], from: "history" };
     }
-    show.fresh = show.fresh.filter(function (id) { return cards.has(id); });
-    if (show.fresh.length) { return { id: show.fresh[0], from: "fresh" }; }
     show.deck = show.deck.filter(function (id) { return cards.has(id); });
     if (!show.deck.length) { refillDeck(); }
     return show.deck.length ? { id: show.deck[0], from: "deck" } : null;
