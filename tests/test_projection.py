@@ -177,9 +177,10 @@ def test_the_qr_code_is_an_svg_of_the_absolute_deed_form_address(app, leader, wo
     assert f"http://localhost/deeds/new?workshop={workshop}" in svg  # its <title>
 
 
-def test_the_qr_address_respects_the_proxy(app_config, world, request):
+def test_the_qr_address_respects_the_proxy(app_config, request):
     """Behind a trusted proxy the QR code names the public https address."""
-    app_config["TRUSTED_PROXIES"] = 1
+    app_config["TRUSTED_PROXIES"] = 1  # before the app exists (the world needs the app)
+    request.getfixturevalue("world")
     client = request.getfixturevalue("app").test_client()
     headers = {"X-Forwarded-Proto": "https"}
     log_in(client, "kalle", headers=headers)
