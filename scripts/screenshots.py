@@ -13,9 +13,11 @@ BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:5000"
 OUT = Path(sys.argv[2] if len(sys.argv) > 2 else "screenshots")
 LOGINS = Path(sys.argv[3] if len(sys.argv) > 3 else Path(__file__).parent.parent / "instance"
               / "demo-logins.txt")
-USER = "aino"  # an employee: admins first set up an authenticator app
+USER = "vetaja"  # a workshop leader (admins first set up an authenticator app)
 SIZES = ((1024, 768), (768, 1024), (390, 844))
-PAGES = (("board", "/"), ("new", "/deeds/new"), ("deed", "/deeds/1"), ("missing", "/nope"))
+PAGES = (("board", "/"), ("new", "/deeds/new"), ("deed", "/deeds/1"), ("missing", "/nope"),
+         ("workshops", "/workshops"), ("workshop", "/workshops/2"),
+         ("workshop-edit", "/workshops/2/edit"))
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 
@@ -45,7 +47,7 @@ def main() -> None:
             for name, path in PAGES:
                 page.goto(BASE + path)
                 page.wait_for_load_state("networkidle")
-                page.screenshot(path=OUT / f"{name}-{width}x{height}.png")
+                page.screenshot(path=OUT / f"{name}-{width}x{height}.png", full_page=True)
             page.close()
         browser.close()
 

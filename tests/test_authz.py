@@ -172,6 +172,12 @@ MATRIX = [
          everyone(410, anonymous=410)),
     Case("projection.link_photo", "GET", "/p/{tampered_link}/photos/{visible_key}",
          everyone(404, anonymous=404)),
+    # A projection link's token opens nothing outside the link's own pages, however it is sent.
+    Case("board.index", "GET", "/?token={link}", everyone(200), note="link token on the board"),
+    Case("api.deeds", "GET", "/api/deeds?token={link}", everyone(200, anonymous=401)),
+    Case("deeds.show", "GET", "/deeds/{visible}?token={link}", everyone(200)),
+    Case("deeds.photo", "GET", "/photos/{visible_key}?token={link}", everyone(200)),
+    Case("projection.live", "GET", "/projection/live?token={link}", leaders(200)),
     Case("auth.logout", "POST", "/logout", everyone(302, anonymous=302)),
 ]
 

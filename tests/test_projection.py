@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditAction, AuditEntry, Deed, ProjectionLink, Visibility
+from app.models import AuditAction, AuditEntry, Deed, ProjectionLink, Visibility, Workshop
 from app.services import accounts, privacy
 from tests.conftest import log_in
 from tests.security_support import deed_keys
@@ -177,12 +177,11 @@ def test_the_qr_code_is_an_svg_of_the_absolute_deed_form_address(app, leader, wo
     assert f"http://localhost/deeds/new?workshop={workshop}" in svg  # its <title>
 
 
-def test_the_qr_address_respects_the_proxy(app_config, world):
+def test_the_qr_address_respects_the_proxy(app_config, request):
     """Behind a trusted proxy the QR code names the public https address."""
-    from app import create_app
-
-    proxied = create_app({**app_config, "TRUSTED_PROXIES": 1})
-    client = proxied.test_client()
+    app_config["TRUSTED_PROXIES"] = 1  # before the app exists (the world needs the app)
+    request.getfixturevalue("world")
+    client = request.getfixturevalue("app").test_client()
     headers = {"X-Forwarded-Proto": "https"}
     log_in(client, "kalle", headers=headers)
     svg = client.get("/projection/qr.svg", headers=headers).get_data(as_text=True)
@@ -296,3 +295,19 @@ def test_the_workshop_page_lists_its_links_with_their_expiry(app, client, world)
         link = db.session.scalars(sa.select(ProjectionLink)).one()
         assert (link.workshop_id, link.filter_key) == (workshop, f"round={workshop}")
         db.session.remove()
+
+
+def test_erasing_a_leader_keeps_their_workshops_and_links(app, client, world):
+    """The workshop loses its leader, the link its maker's name; both keep working."""
+    workshop = add_workshop(app, "1. työpaja", T1)
+    log_in(client, "kalle")
+    path = urlsplit(make_link(client, round=workshop)).path
+    with app.app_context():
+        kalle = accounts.find_user("kalle")
+        db.session.get(Workshop, workshop).leaders = [kalle]
+        db.session.commit()
+        privacy.erase_user(accounts.find_user("admin"), kalle.id)
+        assert db.session.get(Workshop, workshop).leaders == []
+        assert db.session.scalars(sa.select(ProjectionLink.created_by_id)).all() == [None]
+        db.session.remove()
+    assert app.test_client().get(path).status_code == 200

@@ -237,3 +237,14 @@ def test_employees_see_workshops_but_cannot_change_them(app, client, world, roun
     assert "Muokkaa" not in page and "Heijasta" not in page and "Projektorilinkit" not in page
     assert client.get("/workshops/new").status_code == 403
     assert client.post(f"/workshops/{first}/delete").status_code == 403
+
+
+def test_the_qr_code_opens_the_form_with_its_workshop_named(app, client, world, rounds):
+    """?workshop=ID names the workshop above the form; a deleted one is simply left out."""
+    _first, second, _at = rounds
+    log_in(client, "aino")
+    named = client.get(f"/deeds/new?workshop={second}").get_data(as_text=True)
+    assert "Työpaja: 2. työpaja" in named
+    missing = client.get("/deeds/new?workshop=999999")
+    assert missing.status_code == 200 and "Työpaja:" not in missing.get_data(as_text=True)
+    assert client.get("/deeds/new?workshop=abc").status_code == 400

@@ -6,9 +6,9 @@ from flask_login import current_user
 
 from app.deeds import bp
 from app.deeds.forms import DeedForm
-from app.services import board, deeds, photos
-from app.services.errors import ServiceError
-from app.web import cards
+from app.services import board, deeds, photos, workshops
+from app.services.errors import NotFound, ServiceError
+from app.web import cards, params
 from app.web.photos import send_photo
 from app.web.responses import add_refusal, done, form_page, safe_next
 
@@ -28,14 +28,26 @@ def deed_form() -> DeedForm:
 def new():
     """Show the form, or post the deed and go to the board."""
     form = deed_form()
+    workshop = workshop_named_in(request.args)
     if not form.validate_on_submit():
-        return form_page("deeds/new.html", form)
+        return form_page("deeds/new.html", form, workshop=workshop)
     try:
         deeds.create_deed(current_user, new_deed(form), [form.photo.data.stream])
     except ServiceError as error:
         add_refusal(form, error, fallback_field="photo")
-        return form_page("deeds/new.html", form)
+        return form_page("deeds/new.html", form, workshop=workshop)
     return done(url_for("board.index"), _("Kiitos! Tekosi on nyt taululla."), status=201)
+
+
+def workshop_named_in(args) -> str | None:
+    """The name of the workshop whose QR code opened the form (?workshop=ID), if it exists."""
+    workshop_id = params.positive_int(args, "workshop")
+    if workshop_id is None:
+        return None
+    try:
+        return workshops.get_workshop(workshop_id).name
+    except NotFound:  # deleted since the code was shown: the form works without it
+        return None
 
 
 def new_deed(form: DeedForm) -> deeds.NewDeed:
