@@ -3,7 +3,12 @@
 import time
 
 import pytest
+import sqlalchemy as sa
 
+from app.extensions import db
+from app.models import Deed, Visibility
+from app.projection.views import link_token
+from app.services import accounts, projection
 from tests.browser.test_board_scripts import log_in
 from tests.imagegen import photo_like
 from tests.test_board import add_deed
@@ -186,3 +191,39 @@ def test_wall_and_slideshow_fit_the_screen(app, world, browser, live_server, tmp
     check_fits(page, ", ".join(f"#slides .slide.is-current {part}" for part in
                                (".slide-photo", ".slide-words", ".pcard-place", ".pcard-author")))
     page.context.close()
+
+
+def test_a_projection_link_shows_the_wall_without_a_login(app, world, browser, live_server,
+                                                          quick_polls):
+    """The room's computer opens the link: photos load through it; a hidden deed leaves the
+    wall; once revoked, the page refuses to open again."""
+    kept, hidden = add_deeds(app, world, 2)
+    with app.app_context():
+        leader = accounts.find_user("kalle")
+        link = projection.create_link(leader, f"unit={world.unit_id}", None)
+        token = link_token(link.id)
+        db.session.remove()
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="fi-FI")
+    page = context.new_page()
+    page.goto(f"{live_server}/p/{token}")
+    page.wait_for_function("() => document.querySelectorAll('#wall .pcard').length === 2")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#wall img')].every(i => i.complete && i.naturalWidth)"
+    )
+    sources = page.eval_on_selector_all("#wall img", "imgs => imgs.map(i => i.currentSrc)")
+    assert sources and all(f"/p/{token}/photos/" in src for src in sources)
+    with app.app_context():
+        db.session.execute(
+            sa.update(Deed).where(Deed.id == hidden).values(visibility=Visibility.HIDDEN)
+        )
+        db.session.commit()
+        db.session.remove()
+    page.wait_for_selector(f'#wall .pcard[data-deed-id="{hidden}"]', state="detached",
+                           timeout=5000)
+    assert page.locator(f'#wall .pcard[data-deed-id="{kept}"]').is_visible()
+    with app.app_context():
+        projection.revoke_link(accounts.find_user("kalle"), link.id)
+        db.session.remove()
+    response = page.reload()
+    assert response.status == 410 and "peruttu" in page.content()
+    context.close()
