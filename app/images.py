@@ -13,6 +13,8 @@ may pass a semaphore that limits how many large decodes run at once.
 from __future__ import annotations
 
 import base64
+import ctypes
+import ctypes.util
 import io
 import math
 import struct
@@ -29,6 +31,24 @@ from PIL import Image, ImageCms, UnidentifiedImageError, features
 from pillow_heif import register_heif_opener
 
 register_heif_opener()
+
+# glibc raises its mmap threshold up to 32 MB after the first large free, so later picture
+# buffers come from per-thread arenas that keep the memory after it is freed: four uploads on
+# four threads then hold four pictures' worth for good. A fixed threshold keeps every buffer
+# from 1 MB up in its own mapping, which goes back to the system when freed.
+MMAP_THRESHOLD = 1024 * 1024
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number in glibc's malloc.h
+
+
+def _return_large_buffers_to_the_system() -> None:
+    """Set glibc's mmap threshold (elsewhere, e.g. musl or macOS, there is nothing to do)."""
+    libc_name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(libc_name) if libc_name else None
+    if libc is not None and hasattr(libc, "mallopt"):
+        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+
+
+_return_large_buffers_to_the_system()
 
 
 @dataclass(frozen=True)
@@ -203,6 +223,7 @@ class _Decoded:
     picture: Image.Image
     full_size: tuple[int, int]  # as stored, before any shrinking
     profile: bytes | None
+    orientation: int  # EXIF orientation, still to apply
 
 
 def _load(
@@ -212,20 +233,19 @@ def _load(
     stream = _seekable(stream)
     with _pillow_warnings():
         image = _open(stream, max_pixels)
-        source_format = "JPEG" if image.format == "MPO" else str(image.format)
-        # libheif applies a HEIF's own rotation and mirroring; its EXIF orientation is a note.
-        orientation = 1 if image.format == "HEIF" else _orientation(image)
+    source_format = "JPEG" if image.format == "MPO" else str(image.format)
     decode = _decode_heif if image.format == "HEIF" else _decode_pillow
-    decoded = decode(image, stream, cover, orientation, slots)
+    decoded = decode(image, stream, cover, slots)
     del image  # the full-size picture goes now: only the shrunk one is needed from here on
-    picture = _to_rgb(_turn(decoded.picture, orientation), decoded.profile)
+    picture = _to_rgb(_turn(decoded.picture, decoded.orientation), decoded.profile)
     width, height = decoded.full_size
-    full_size = (height, width) if orientation in _SWAPS_SIDES else (width, height)
+    turned = decoded.orientation in _SWAPS_SIDES
+    full_size = (height, width) if turned else (width, height)
     return source_format, full_size, picture
 
 
 def _decode_pillow(
-    image: Image.Image, stream: BinaryIO, cover: int | None, orientation: int, slots: _Slots
+    image: Image.Image, stream: BinaryIO, cover: int | None, slots: _Slots
 ) -> _Decoded:
     """Decode with Pillow (JPEG at a reduced scale), then shrink and convert band by band."""
     full_size = image.size
@@ -234,14 +254,18 @@ def _decode_pillow(
     profile = image.info.get("icc_profile")
     factor = _reduce_factor(image.size, cover)
     cost = _pillow_cost(image, full_size, _head(stream))
-    copies = int(factor > 1 or _needs_conversion(image)) + int(orientation in _UPRIGHT)
-    _within_budget(cost + copies * _shrunk_bytes(image.size, factor))
+    # The shrunk copy lives alongside the decoded picture; where none is needed (a JPEG drafted
+    # to size), the upright copy may (EXIF orientation is read after decoding: a PNG's may
+    # follow its pixels, and reading it early would decode them).
+    _within_budget(cost + _shrunk_bytes(image.size, factor))
     with _slot(slots, cost):
         _decode(image)
+        with _pillow_warnings():
+            orientation = _orientation(image)
         picture = _shrink_in_bands(image.size, factor, _pillow_band(image))
         if picture is not image:
             Image.Image.close(image)  # frees the pixels now (ImageFile.close would close stream)
-    return _Decoded(picture, full_size, profile)
+    return _Decoded(picture, full_size, profile, orientation)
 
 
 def _pillow_band(image: Image.Image) -> Callable[[int, int], Image.Image]:
@@ -252,12 +276,13 @@ def _pillow_band(image: Image.Image) -> Callable[[int, int], Image.Image]:
 
 
 def _decode_heif(
-    image: Image.Image, stream: BinaryIO, cover: int | None, orientation: int, slots: _Slots
+    image: Image.Image, stream: BinaryIO, cover: int | None, slots: _Slots
 ) -> _Decoded:
     """Decode a HEIF with libheif, HDR straight to 8 bits, and shrink it band by band.
 
     The decoded buffer is read in place: Pillow's own HEIF loading (`image`, opened from the
-    header only) would copy it whole first. libheif applies the rotation, so orientation is 1.
+    header only) would copy it whole first. libheif applies the container's rotation and
+    mirroring; the EXIF orientation in a HEIF is only a note, so it is not applied again.
     """
     stream.seek(0)
     try:
@@ -275,7 +300,7 @@ def _decode_heif(
             picture = _shrink_in_bands((width, height), factor, band)
     except _DECODE_ERRORS as exc:
         raise ImageRejected("truncated") from exc
-    return _Decoded(picture, (width, height), profile)
+    return _Decoded(picture, (width, height), profile, 1)
 
 
 def _buffer_band(

@@ -243,7 +243,7 @@ REFUSALS = {
     "text-named-jpg": (upload_case(lambda: b"Hei, olen tekstitiedosto.\n" * 20), BAD_IMAGE),
     "html-named-jpg": (upload_case(imagegen.html_as_jpg), BAD_IMAGE),
     "svg": (upload_case(imagegen.svg, "kuva.svg"), BAD_IMAGE),
-    "gif-named-jpg": (upload_case(lambda: imagegen.other_format("GIF")), BAD_FORMAT),
+    "ico-named-jpg": (upload_case(lambda: imagegen.other_format("ICO")), BAD_FORMAT),
     "bmp-named-jpg": (upload_case(lambda: imagegen.other_format("BMP")), BAD_FORMAT),
     "tiff-named-jpg": (upload_case(lambda: imagegen.other_format("TIFF")), BAD_FORMAT),
     "empty-file": (upload_case(lambda: b""), "Kuvatiedosto on tyhjä."),
