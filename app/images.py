@@ -92,10 +92,17 @@ BAND_PIXELS = 1_000_000  # pixels converted at a time when shrinking a decoded p
 # bench/images.py (Pillow 13, libwebp 1.6, libavif 1.4, libheif 1.23 with libde265):
 # WebP: libwebp's two RGBA canvases, Pillow's copy of the frame and the image itself (15.5).
 WEBP_BYTES_PER_PIXEL = 18
-# libheif's YCbCr planes, its RGB output and its conversion steps: 5.2-6.2 for 8-bit 4:2:0,
-# 12.8 for 10-bit 4:2:2 (converted to 8 bits inside libheif, through 16-bit planes).
-HEIF_BYTES_PER_PIXEL = 6.5
-HEIF_HDR_BYTES_PER_PIXEL = 13.5
+# libheif's YCbCr planes, its chroma upsampling, its RGB output (converted to 8 bits inside
+# libheif, through 16-bit planes for HDR), by bit depth and chroma subsampling; unknown
+# chroma counts as 4:4:4. Measured 4.9-6.4 / 8.3 / 9.4 (8-bit), 7.8 / 13.3 / 15.4 (10-bit).
+HEIF_BYTES_PER_PIXEL = {
+    (8, "420"): 6.5,
+    (8, "422"): 8.5,
+    (8, "444"): 9.5,
+    (10, "420"): 8.0,
+    (10, "422"): 13.5,
+    (10, "444"): 15.5,
+}
 # AVIF: libavif's YUV planes (counted from the file) plus the RGBA copies on Pillow's side.
 AVIF_COPY_BYTES_PER_PIXEL = 9.5
 AVIF_WORST_PLANES = 8.0  # 12-bit 4:4:4 plus a 12-bit alpha plane, 2 bytes per sample
@@ -106,10 +113,11 @@ ORIGINAL_QUALITY = 90
 # WebP method 0..6 trades encode time for size: 0 encodes ~3-4x faster than the default 4, for
 # ~10% more bytes and ~0.3 dB less PSNR at the same quality (measured with bench/images.py).
 WEBP_METHOD = 0
-# Use a second thread for the big resize and the largest encode (see _resize, _encode_all).
-# Pillow releases the GIL there, so an upload finishes sooner on a multi-core host; the CPU
-# spent is the same. False keeps everything on the calling thread.
-PARALLEL = True
+# True uses a second thread for the big resize and the largest encode (see _resize,
+# _encode_all): one upload finishes sooner on an idle multi-core host, but the CPU spent grows
+# by ~10 % (257 -> 290 ms for a 12 MP JPEG, bench/images.py), and a worker serving several
+# uploads at once pays CPU, not wall time. So every step runs on the calling thread.
+PARALLEL = False
 PARALLEL_MIN_PIXELS = 1_000_000
 AVIF_SPEED = 8  # libavif 0 (slow, small) .. 10 (fast)
 # LANCZOS keeps the large rendition within the PSNR guard (BICUBIC: ~0.2 dB less).
@@ -405,7 +413,10 @@ def _jpeg_coefficient_bytes(image: Image.Image) -> float:
 
 def _heif_bytes_per_pixel(info: dict) -> float:
     """Return libheif's peak per pixel while decoding to 8-bit RGB(A)."""
-    return HEIF_HDR_BYTES_PER_PIXEL if int(info.get("bit_depth") or 8) > 8 else HEIF_BYTES_PER_PIXEL
+    depth = 8 if int(info.get("bit_depth") or 8) <= 8 else 10  # 12 bits take 16 like 10
+    chroma = str(info.get("chroma") or "444")
+    chroma = "420" if chroma == "400" else chroma  # monochrome: one plane, cheaper still
+    return HEIF_BYTES_PER_PIXEL.get((depth, chroma), HEIF_BYTES_PER_PIXEL[(depth, "444")])
 
 
 def _avif_bytes_per_pixel(head: bytes) -> float:

@@ -175,6 +175,8 @@ def encode(
         options["quality"] = quality
     if fmt == "AVIF":
         options["speed"] = 10  # libavif's fastest: these are test inputs
+    if fmt == "HEIF":
+        options["chroma"] = 420  # pillow_heif keeps a chroma= given earlier for later saves
     if secrets and fmt == "PNG":
         options["pnginfo"] = _png_xmp()
     elif secrets:
@@ -498,7 +500,9 @@ def claiming_heic(width: int, height: int) -> bytes:
     return bytes(data)
 
 
-FAST_HEVC = {"preset": "ultrafast"}  # x265 takes 3-4x longer on its default preset
+# x265 takes 3-4x longer on its default preset. Give chroma= on every HEIF save: pillow_heif
+# keeps one given earlier for later saves.
+FAST_HEVC = {"preset": "ultrafast"}
 
 
 def heic_hdr(width: int, height: int, *, chroma: int = 422) -> bytes:
@@ -518,7 +522,7 @@ def flat(mode: str, size: tuple[int, int], fmt: str, **options: object) -> bytes
     colours = {"RGBA": (20, 120, 200, 128), "RGB": (20, 120, 200), "I;16": 30000, "L": 90}
     picture = Image.new(mode, size, colours.get(mode, 1))
     if fmt == "HEIF":
-        options = {"enc_params": FAST_HEVC, **options}
+        options = {"enc_params": FAST_HEVC, "chroma": 420, **options}
     buffer = io.BytesIO()
     picture.save(buffer, fmt, **options)
     return buffer.getvalue()

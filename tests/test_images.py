@@ -612,8 +612,11 @@ def test_jpeg_is_decoded_at_reduced_scale(
     ]
 
 
-def test_banded_resize_matches_a_plain_resize(camera_jpeg: bytes) -> None:
+def test_banded_resize_matches_a_plain_resize(
+    camera_jpeg: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The two-thread resize (two bands, split mid-picture) gives the same pixels as one call."""
+    monkeypatch.setattr(images, "PARALLEL", True)
     picture = Image.open(io.BytesIO(camera_jpeg)).reduce(2).convert("RGB")
     banded = images._resize(picture, (1920, 1440))
     plain = picture.resize((1920, 1440), images.RESAMPLE, reducing_gap=images.REDUCING_GAP)
@@ -623,10 +626,11 @@ def test_banded_resize_matches_a_plain_resize(camera_jpeg: bytes) -> None:
 def test_parallel_and_serial_pipelines_agree(
     camera_jpeg: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With PARALLEL off, the same renditions come out (up to encoder noise)."""
-    parallel = process(camera_jpeg)
-    monkeypatch.setattr(images, "PARALLEL", False)
+    """With PARALLEL on or off (the default), the same renditions come out (up to encoder noise)."""
+    assert images.PARALLEL is False
     serial = process(camera_jpeg)
+    monkeypatch.setattr(images, "PARALLEL", True)
+    parallel = process(camera_jpeg)
     for one, other in zip(parallel.renditions, serial.renditions, strict=True):
         assert (one.name, one.width, one.height) == (other.name, other.width, other.height)
         # ~40 dB typically; the photo's grain differs per call (imagegen), and on some grains
