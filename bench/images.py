@@ -155,6 +155,9 @@ def worst_cases() -> dict[str, bytes]:
             "48 MP progressive JPEG": imagegen.flat(
                 "RGB", (8000, 6000), "JPEG", quality=90, progressive=True
             ),
+            "48 MP progressive 4:4:4 JPEG": imagegen.flat(
+                "RGB", (8000, 6000), "JPEG", quality=90, progressive=True, subsampling=0
+            ),
             "48 MP CMYK JPEG": imagegen.flat("CMYK", (8000, 6000), "JPEG", quality=90),
         }
     finally:

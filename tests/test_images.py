@@ -495,14 +495,17 @@ class CountingSlots:
         self._slots.release()
 
 
-def test_large_decodes_wait_for_a_slot() -> None:
+def test_large_decodes_wait_for_a_slot(monkeypatch: pytest.MonkeyPatch) -> None:
     """With one slot, three large pictures on three threads are decoded one at a time."""
-    large = imagegen.flat("RGBA", (3000, 3000), "PNG")  # 36 MB decoded: over SLOT_FROM_BYTES
+    monkeypatch.setattr(images, "SLOT_FROM_BYTES", 2_000_000)  # "large" made cheap to test
+    large = imagegen.flat("RGBA", (800, 800), "PNG")  # 2.56 MB decoded
     slots = CountingSlots(1)
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = list(pool.map(lambda data: process(data, decode_slots=slots), [large] * 3))
-    assert [result.width for result in results] == [3000] * 3
+    assert [result.width for result in results] == [800] * 3
     assert (slots.taken, slots.most) == (3, 1)
+    assert process(imagegen.flat("RGBA", (600, 600), "PNG"), decode_slots=slots).width == 600
+    assert slots.taken == 3, "1.44 MB is below the threshold: no slot taken"
 
 
 def test_small_decodes_take_no_slot() -> None:
