@@ -277,10 +277,14 @@ def _decode_pillow(
 
 
 def _pillow_band(image: Image.Image) -> Callable[[int, int], Image.Image]:
-    """Return a function giving rows top..bottom of a decoded Pillow image."""
-    return lambda top, bottom: image if (top, bottom) == (0, image.height) else image.crop(
-        (0, top, image.width, bottom)
-    )
+    """Return a function giving rows top..bottom of a decoded Pillow image (all: the image)."""
+
+    def band(top: int, bottom: int) -> Image.Image:
+        if (top, bottom) == (0, image.height):
+            return image
+        return image.crop((0, top, image.width, bottom))
+
+    return band
 
 
 def _decode_heif(
@@ -294,8 +298,9 @@ def _decode_heif(
     """
     stream.seek(0)
     try:
-        heif = pillow_heif.open_heif(stream, convert_hdr_to_8bit=True, remove_stride=False)
-        primary = heif[heif.primary_index]
+        with _pillow_warnings():
+            heif = pillow_heif.open_heif(stream, convert_hdr_to_8bit=True, remove_stride=False)
+            primary = heif[heif.primary_index]
         width, height = primary.size
         cost = width * height * _heif_bytes_per_pixel(primary.info)
         factor = _reduce_factor((width, height), cover)
