@@ -342,18 +342,15 @@ def _shrink_in_bands(
     reducing the whole picture, without a second full-size picture in memory.
     """
     width, height = size
+    first_row = band_at(0, 1)
+    if factor == 1 and not _needs_conversion(first_row):
+        return band_at(0, height)  # already 8-bit pixels a profile can describe: no copy
+    mode = _working(first_row).mode
+    shrunk = Image.new(mode, (math.ceil(width / factor), math.ceil(height / factor)))
     rows = max(1, BAND_PIXELS // (width * factor)) * factor
-    whole = band_at(0, height) if factor == 1 and not _needs_conversion(band_at(0, 1)) else None
-    if whole is not None:
-        return whole
-    shrunk: Image.Image | None = None
     for top in range(0, height, rows):
         part = _working(band_at(top, min(height, top + rows)))
-        part = part.reduce(factor) if factor > 1 else part
-        if shrunk is None:
-            shrunk = Image.new(part.mode, (math.ceil(width / factor), math.ceil(height / factor)))
-        shrunk.paste(part, (0, top // factor))
-    assert shrunk is not None  # height >= 1
+        shrunk.paste(part.reduce(factor) if factor > 1 else part, (0, top // factor))
     return shrunk
 
 

@@ -516,6 +516,33 @@ def test_small_decodes_take_no_slot() -> None:
     assert slots.taken == 0
 
 
+def noise_picture(mode: str, size: tuple[int, int] = (301, 203)) -> Image.Image:
+    """Return a noisy picture in any mode, so that every band has something to get wrong."""
+    grey = Image.effect_noise(size, 60)
+    if mode == "I;16":
+        return grey.convert("I").point(lambda value: value * 257).convert("I;16")
+    if mode == "RGBA":
+        return Image.merge("RGBA", (grey, grey.rotate(90), grey.rotate(180), grey.rotate(270)))
+    if mode == "P":
+        return Image.merge("RGB", (grey, grey.rotate(90), grey.rotate(180))).quantize(64)
+    return grey.convert(mode)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "I;16", "P", "LA", "CMYK"])
+@pytest.mark.parametrize("factor", [1, 3])
+def test_shrinking_in_bands_gives_the_pixels_of_the_whole(
+    mode: str, factor: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Converting and box-reducing band by band equals doing it to the whole picture at once."""
+    monkeypatch.setattr(images, "BAND_PIXELS", 5_000)  # dozens of bands, one not full
+    picture = noise_picture(mode)
+    banded = images._shrink_in_bands(picture.size, factor, images._pillow_band(picture))
+    whole = images._working(picture)
+    whole = whole.reduce(factor) if factor > 1 else whole
+    assert (banded.mode, banded.size) == (whole.mode, whole.size)
+    assert banded.tobytes() == whole.tobytes()
+
+
 def test_non_seekable_stream_is_read() -> None:
     """A stream that cannot seek (e.g. a socket) still works."""
 
