@@ -3,6 +3,7 @@
 import os
 import secrets
 import stat
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -152,6 +153,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)
     storage.init_app(app)
+    # One limit per worker on large photo decodes at once (app.images.process_image).
+    app.extensions["image_decode_slots"] = threading.BoundedSemaphore(
+        app.config["IMAGE_DECODE_SLOTS"]
+    )
     with app.app_context():
         configure_engine(db.engine)
         create_sqlite_file_privately(db.engine)

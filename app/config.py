@@ -141,6 +141,9 @@ SETTINGS: tuple[Setting, ...] = (
             "largest request body in MB"),
     Setting("MAX_IMAGE_PIXELS", "TEKOTAULU_MAX_IMAGE_PIXELS", "50000000", whole_number,
             "larger images are refused"),
+    # Each large decode may take up to app.images.DECODE_BUDGET (180 MB); smaller ones never wait.
+    Setting("IMAGE_DECODE_SLOTS", "TEKOTAULU_IMAGE_DECODE_SLOTS", "2", count,
+            "large photos decoded at once per worker (the others wait)"),
     Setting("RENDITION_SIZES", "TEKOTAULU_RENDITION_SIZES",
             "large:1920,medium:960,small:480,thumb:360", rendition_sizes,
             "stored sizes, name:long side in px"),

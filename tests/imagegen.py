@@ -171,8 +171,12 @@ def encode(
 ) -> bytes:
     """Encode a picture; with secrets=True also embed XMP (and a JPEG comment) carrying SECRET."""
     options: dict[str, object] = {"exif": exif} if exif else {}
-    if fmt in ("JPEG", "WEBP", "HEIF"):
+    if fmt in ("JPEG", "WEBP", "HEIF", "AVIF"):
         options["quality"] = quality
+    if fmt == "AVIF":
+        options["speed"] = 10  # libavif's fastest: these are test inputs
+    if fmt == "HEIF":
+        options["chroma"] = 420  # pillow_heif keeps a chroma= given earlier for later saves
     if secrets and fmt == "PNG":
         options["pnginfo"] = _png_xmp()
     elif secrets:
@@ -341,7 +345,7 @@ def palette_png(width: int = 100, height: int = 60) -> bytes:
 
 
 def animated(fmt: str = "WEBP", size: tuple[int, int] = (64, 48)) -> bytes:
-    """Return a three-frame animation (red, green, blue) as WebP or APNG."""
+    """Return a three-frame animation (red, green, blue) as WebP, APNG or GIF."""
     frames = [Image.new("RGB", size, colour) for colour in ("red", "lime", "blue")]
     buffer = io.BytesIO()
     frames[0].save(buffer, fmt, save_all=True, append_images=frames[1:], duration=100, loop=0)
@@ -366,11 +370,13 @@ def sized_png(width: int, height: int, colour: tuple[int, int, int] = (30, 120, 
     return encode(Image.new("RGB", (width, height), colour), "PNG")
 
 
-def with_profile(profile: bytes, colour: tuple[int, int, int] = (255, 0, 0)) -> bytes:
-    """Return a flat-coloured JPEG carrying the given ICC profile."""
+def with_profile(
+    profile: bytes, colour: tuple[int, int, int] = (255, 0, 0), fmt: str = "JPEG"
+) -> bytes:
+    """Return a flat-coloured JPEG (or HEIF, AVIF...) carrying the given ICC profile."""
     picture = Image.new("RGB", (64, 48), colour)
     buffer = io.BytesIO()
-    picture.save(buffer, "JPEG", quality=95, icc_profile=profile)
+    picture.save(buffer, fmt, quality=95, icc_profile=profile)
     return buffer.getvalue()
 
 
@@ -383,12 +389,35 @@ _SRGB_COLORANTS = {
 }
 
 
+# Display P3 (DCI-P3 primaries, D65 white) adapted to D50, as in Apple's and Samsung's profiles.
+_P3_COLORANTS = {
+    b"rXYZ": (0.5151, 0.2412, -0.0011),
+    b"gXYZ": (0.2920, 0.6922, 0.0419),
+    b"bXYZ": (0.1571, 0.0666, 0.7841),
+}
+
+
 def swapped_rb_profile() -> bytes:
     """Return a valid ICC v2 RGB display profile whose red and blue colorants are swapped."""
     colorants = {**_SRGB_COLORANTS, b"rXYZ": _SRGB_COLORANTS[b"bXYZ"]}
     colorants[b"bXYZ"] = _SRGB_COLORANTS[b"rXYZ"]
+    return matrix_profile(colorants, "Swapped red/blue test space")
+
+
+def p3_profile(name: str = "DCI-P3 D65 Gamut with sRGB Transfer") -> bytes:
+    """Return a Display P3 profile; its default name is the one on Samsung's HEIC photos."""
+    return matrix_profile(_P3_COLORANTS, name)
+
+
+def srgb_profile(name: str = "sRGB IEC61966-2.1") -> bytes:
+    """Return a matrix profile with sRGB's colorants."""
+    return matrix_profile(_SRGB_COLORANTS, name)
+
+
+def matrix_profile(colorants: dict[bytes, tuple[float, float, float]], name: str) -> bytes:
+    """Return a valid ICC v2 RGB display profile: three colorants, gamma 2.2, a description."""
     gamma = b"curv" + bytes(4) + struct.pack(">IH", 1, round(2.2 * 256)) + bytes(2)
-    text = b"Swapped red/blue test space"
+    text = name.encode("ascii")
     description = b"desc" + bytes(4) + struct.pack(">I", len(text) + 1) + text + bytes(1)
     description += bytes(4 + 4 + 2 + 1 + 67)  # empty Unicode and ScriptCode parts
     tags = {
@@ -447,6 +476,62 @@ def html_as_jpg() -> bytes:
 def truncated(data: bytes, keep: float = 0.5) -> bytes:
     """Return the first `keep` fraction of an encoded image."""
     return data[: int(len(data) * keep)]
+
+
+def damaged(data: bytes, keep: int = 40) -> bytes:
+    """Return an image whose first bytes (its header) are intact and the rest is overwritten."""
+    rest = len(data) - keep
+    return data[:keep] + (b"\x13\x37\x00\xff" * (rest // 4 + 1))[:rest]
+
+
+def broken_png() -> bytes:
+    """Return a PNG whose IHDR chunk fails its checksum (as after a bad copy)."""
+    data = bytearray(sized_png(64, 48))
+    data[29] ^= 0xFF  # the last byte of IHDR's CRC
+    return bytes(data)
+
+
+def claiming_heic(width: int, height: int) -> bytes:
+    """Return a small HEIC whose image-size property ('ispe') claims width x height."""
+    # 64 x 64: no padding, so no clean-aperture box crops the claimed size back.
+    data = bytearray(encode(Image.new("RGB", (64, 64), "grey"), "HEIF", quality=50))
+    at = data.index(b"ispe") + 8  # after the box type and its version/flags
+    data[at : at + 8] = struct.pack(">II", width, height)
+    return bytes(data)
+
+
+# x265 takes 3-4x longer on its default preset. Give chroma= on every HEIF save: pillow_heif
+# keeps one given earlier for later saves.
+FAST_HEVC = {"preset": "ultrafast"}
+
+
+def heic_hdr(width: int, height: int, *, chroma: int = 422) -> bytes:
+    """Return a 10-bit HEIC (as Canon's .hif): a grey ramp with colour, chroma 4:2:2 by default."""
+    ramp = Image.linear_gradient("L").resize((width, height))
+    rgb = Image.merge("RGB", (ramp, ramp.rotate(180).resize((width, height)), ramp)).tobytes()
+    wide = bytearray(2 * len(rgb))  # each 8-bit value v becomes the 16-bit value v * 257
+    wide[0::2], wide[1::2] = rgb, rgb
+    heif = pillow_heif.from_bytes("RGB;16", (width, height), bytes(wide))
+    buffer = io.BytesIO()
+    heif.save(buffer, quality=60, chroma=chroma, enc_params=FAST_HEVC)
+    return buffer.getvalue()
+
+
+def flat(mode: str, size: tuple[int, int], fmt: str, **options: object) -> bytes:
+    """Return a flat picture in any mode and format: tiny files with many pixels."""
+    colours = {"RGBA": (20, 120, 200, 128), "RGB": (20, 120, 200), "I;16": 30000, "L": 90}
+    picture = Image.new(mode, size, colours.get(mode, 1))
+    if fmt == "HEIF":
+        options = {"enc_params": FAST_HEVC, "chroma": 420, **options}
+    buffer = io.BytesIO()
+    picture.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def rebranded(data: bytes, brand: bytes) -> bytes:
+    """Return an ISOBMFF file (HEIF, AVIF) with another major brand in its ftyp box."""
+    assert data[4:8] == b"ftyp"
+    return data[:8] + brand + data[12:]
 
 
 def png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:

@@ -95,7 +95,7 @@ CASES = [
     Bad("text-named-jpg", "/deeds/new", 400, NOT_AN_IMAGE, deed_with_photo(b"hello " * 50)),
     Bad("html-named-jpg", "/deeds/new", 400, NOT_AN_IMAGE, deed_with_photo(html_as_jpg())),
     Bad("svg", "/deeds/new", 400, NOT_AN_IMAGE, deed_with_photo(svg(), "kuva.svg")),
-    Bad("gif-named-jpg", "/deeds/new", 400, WRONG_FORMAT, deed_with_photo(other_format("GIF"))),
+    Bad("ico-named-jpg", "/deeds/new", 400, WRONG_FORMAT, deed_with_photo(other_format("ICO"))),
     Bad("bmp-named-jpg", "/deeds/new", 400, WRONG_FORMAT, deed_with_photo(other_format("BMP"))),
     Bad("tiff-named-jpg", "/deeds/new", 400, WRONG_FORMAT, deed_with_photo(other_format("TIFF"))),
     Bad("truncated-jpeg", "/deeds/new", 400, "Kuva on vioittunut tai vajaa.",

@@ -243,13 +243,26 @@ REFUSALS = {
     "text-named-jpg": (upload_case(lambda: b"Hei, olen tekstitiedosto.\n" * 20), BAD_IMAGE),
     "html-named-jpg": (upload_case(imagegen.html_as_jpg), BAD_IMAGE),
     "svg": (upload_case(imagegen.svg, "kuva.svg"), BAD_IMAGE),
-    "gif-named-jpg": (upload_case(lambda: imagegen.other_format("GIF")), BAD_FORMAT),
+    "ico-named-jpg": (upload_case(lambda: imagegen.other_format("ICO")), BAD_FORMAT),
     "bmp-named-jpg": (upload_case(lambda: imagegen.other_format("BMP")), BAD_FORMAT),
     "tiff-named-jpg": (upload_case(lambda: imagegen.other_format("TIFF")), BAD_FORMAT),
     "empty-file": (upload_case(lambda: b""), "Kuvatiedosto on tyhjä."),
     "truncated-jpeg": (
         upload_case(lambda: imagegen.truncated(imagegen.photo_like(64, 48))),
         "Kuva on vioittunut tai vajaa.",
+    ),
+    "damaged-heic": (
+        upload_case(lambda: imagegen.damaged(imagegen.heic(64, 48)), "IMG_0001.HEIC"),
+        "Kuva on vioittunut tai vajaa.",
+    ),
+    "broken-png": (upload_case(imagegen.broken_png, "kuva.png"), "Kuva on vioittunut tai vajaa."),
+    "48-megapixel-heic": (
+        upload_case(lambda: imagegen.claiming_heic(8064, 6048), "IMG_0002.HEIC"),
+        "Kuvassa on liikaa pikseleitä.",
+    ),
+    "5000x5000-lossless-webp": (
+        upload_case(lambda: imagegen.flat("RGBA", (5000, 5000), "WEBP", lossless=True)),
+        "Kuvassa on liikaa pikseleitä.",
     ),
     "decompression-bomb": (
         upload_case(imagegen.png_bomb, "kuva.png"),
@@ -322,6 +335,69 @@ def test_image_over_pixel_cap_is_refused(app_config, request):
     assert "Kuvassa on liikaa pikseleitä." in response.get_data(as_text=True)
     assert row_counts(app) == NOTHING
     assert stored_files(app) == []
+
+
+def test_photo_input_accepts_what_the_pipeline_decodes(client, auth, world):
+    """The file input offers exactly app.images' formats; the refusal words name them too."""
+    auth.login()
+    html = client.get("/deeds/new").get_data(as_text=True)
+    accept = re.search(r'accept="([^"]+)"', html)
+    assert accept is not None and accept.group(1) == deed_service.images.ACCEPT
+    refused = post_deed(client, world.unit_id, photo=small_photo(data=imagegen.svg()))
+    words = refused.get_data(as_text=True)
+    for fmt in deed_service.images.SOURCE_FORMATS:
+        assert f"{fmt.label}-" in words, fmt.label
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda: imagegen.animated("GIF"), "liike.gif"),
+        (lambda: imagegen.animated("PNG"), "liike.png"),
+        (lambda: imagegen.animated("WEBP"), "liike.webp"),
+        (lambda: imagegen.photo_like(64, 48, fmt="AVIF"), "kuva.avif"),
+    ],
+    ids=["animated-gif", "apng", "animated-webp", "avif"],
+)
+def test_animations_and_avif_are_posted(app, client, auth, world, make, name):
+    """Animations (first frame kept) and AVIF photos are posted like any photo."""
+    auth.login()
+    response = post_deed(client, world.unit_id, photo=small_photo(name, make()))
+    assert response.status_code == 302
+    deed = only_deed(app)
+    assert {r[4] for r in deed["renditions"]} == {"image/webp"}
+
+
+def test_the_form_says_animations_keep_their_first_frame(client, auth, world):
+    """The note the script shows for an animation is on the page, hidden until then."""
+    auth.login()
+    html = client.get("/deeds/new").get_data(as_text=True)
+    note = re.search(r'<p[^>]*id="photo-animated"[^>]*>([^<]+)</p>', html)
+    assert note is not None and "hidden" in note.group(0)
+    assert "vain sen ensimmäinen kuva" in note.group(1)
+
+
+def test_uploads_share_the_workers_decode_slots(app_config, request, monkeypatch):
+    """Every upload gets the app's one semaphore, sized by IMAGE_DECODE_SLOTS."""
+    app_config["IMAGE_DECODE_SLOTS"] = 3
+    app = request.getfixturevalue("app")
+    world = request.getfixturevalue("world")
+    client = request.getfixturevalue("client")
+    request.getfixturevalue("auth").login()
+    seen = []
+    real = deed_service.images.process_image
+
+    def spy(stream, *args, **kwargs):
+        seen.append(kwargs["decode_slots"])
+        return real(stream, *args, **kwargs)
+
+    monkeypatch.setattr(deed_service.images, "process_image", spy)
+    for _ in range(2):
+        assert post_deed(client, world.unit_id).status_code == 302
+    slots = app.extensions["image_decode_slots"]
+    assert seen == [slots, slots]
+    taken = [slots.acquire(blocking=False) for _ in range(4)]
+    assert taken == [True, True, True, False]
 
 
 ODD_NAMES = ["kuva.php", "Kuva (1).JPEG", "noname", "kuva.svg"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -12,7 +13,16 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import ExifTags, Image, ImageFile, ImageOps, JpegImagePlugin, PngImagePlugin, features
+from PIL import (
+    ExifTags,
+    Image,
+    ImageCms,
+    ImageFile,
+    ImageOps,
+    JpegImagePlugin,
+    PngImagePlugin,
+    features,
+)
 
 from app import images
 from app.images import (
@@ -91,6 +101,17 @@ def test_exif_orientation_is_applied(
         assert near(picture.getpixel(corner), (128, 128, 128), 24), corner
 
 
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("fmt", ["AVIF", "WEBP", "PNG"])
+def test_orientation_is_applied_in_every_format(fmt: str, orientation: int) -> None:
+    """AVIF (rotation in the container), WebP and PNG (EXIF) come out upright too."""
+    result = process(imagegen.marked(120, 80, orientation=orientation, fmt=fmt))
+    assert (result.width, result.height) == ((80, 120) if orientation >= 5 else (120, 80))
+    picture = pixels(result.renditions[0])
+    assert near(picture.getpixel((3, 3)), imagegen.MARKER_COLOUR, 50)
+    assert near(picture.getpixel((picture.width - 4, picture.height - 4)), (128, 128, 128), 30)
+
+
 def test_heic_orientation_is_applied_once() -> None:
     """pillow-heif applies HEIF rotation itself; we must not rotate a second time."""
     data = imagegen.marked(120, 80, orientation=6, fmt="HEIF")
@@ -102,7 +123,7 @@ def test_heic_orientation_is_applied_once() -> None:
 # --- privacy: nothing but pixels survives ------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "HEIF"])
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "HEIF", "AVIF"])
 def test_gps_exif_xmp_and_comments_are_removed(fmt: str) -> None:
     """GPS in IFD0 and in the EXIF thumbnail, XMP, comments: none reach any stored byte."""
     data = imagegen.photo_like(640, 480, fmt=fmt, orientation=6, gps=True)
@@ -138,6 +159,41 @@ def test_colour_profile_is_applied_then_dropped() -> None:
     large = process(data).renditions[0]
     assert near(pixels(large).getpixel((10, 10)), (0, 0, 255), 40)
     assert "icc_profile" not in Image.open(io.BytesIO(large.data)).info
+
+
+def converted(colour: tuple[int, int, int], profile: bytes) -> tuple[int, ...]:
+    """Return what LittleCMS makes of one pixel in the profile's space, in sRGB."""
+    pixel = Image.new("RGB", (1, 1), colour)
+    source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+    srgb = ImageCms.createProfile("sRGB")
+    return ImageCms.profileToProfile(pixel, source, srgb, outputMode="RGB").getpixel((0, 0))
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "HEIF"])
+def test_p3_profile_named_srgb_is_converted(fmt: str) -> None:
+    """Samsung's "DCI-P3 D65 Gamut with sRGB Transfer": judged by its primaries, converted."""
+    colour = (200, 80, 60)
+    profile = imagegen.p3_profile()
+    assert "sRGB" in ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(profile)))
+    expected = converted(colour, profile)
+    assert expected[0] - colour[0] >= 10 and colour[2] - expected[2] >= 10, "P3 is wider"
+    large = process(imagegen.with_profile(profile, colour, fmt)).renditions[0]
+    stored = pixels(large).getpixel((10, 10))
+    assert near(stored, expected, 6), (stored, expected)
+    assert not near(stored, colour, 8), "the profile was dropped without converting"
+
+
+def test_srgb_primaries_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A profile with sRGB's primaries (whatever its name) needs no conversion: none is done."""
+    calls = []
+    monkeypatch.setattr(images.ImageCms, "profileToProfile", lambda *a, **k: calls.append(a))
+    colour = (200, 80, 60)
+    for name in ("sRGB IEC61966-2.1", "Camera colour space"):
+        large = process(imagegen.with_profile(imagegen.srgb_profile(name), colour)).renditions[0]
+        assert near(pixels(large).getpixel((10, 10)), colour, 6)
+    assert calls == []
+    process(imagegen.with_profile(imagegen.p3_profile("sRGB"), colour))
+    assert len(calls) == 1, "a P3 profile named plain 'sRGB' is still converted"
 
 
 @pytest.mark.parametrize("profile", [b"not a profile at all", b"\x00" * 200])
@@ -195,10 +251,13 @@ def test_transparency_is_composited_on_white(
     assert near(picture.getpixel((90, 30)), opaque, 30)
 
 
-@pytest.mark.parametrize("fmt", ["WEBP", "PNG"])
+@pytest.mark.parametrize("fmt", ["WEBP", "PNG", "GIF"])
 def test_animation_keeps_first_frame(fmt: str) -> None:
-    """Animated WebP/APNG: the stored picture is the first (red) frame."""
-    result = process(imagegen.animated(fmt))
+    """Animated WebP, APNG and GIF alike: the stored picture is the first (red) frame."""
+    data = imagegen.animated(fmt)
+    with Image.open(io.BytesIO(data)) as source:
+        assert source.n_frames == 3, "precondition: a real animation"
+    result = process(data)
     assert result.source_format == fmt
     assert near(pixels(result.renditions[0]).getpixel((30, 20)), (255, 0, 0), 30)
 
@@ -208,6 +267,32 @@ def test_mpo_camera_file_counts_as_jpeg() -> None:
     result = process(imagegen.mpo())
     assert result.source_format == "JPEG"
     assert near(pixels(result.renditions[0]).getpixel((30, 20)), (255, 0, 0), 30)
+
+
+def test_avif_is_accepted_like_heic() -> None:
+    """A real .avif becomes WebP renditions that look like the source."""
+    data = imagegen.photo_like(640, 480, fmt="AVIF", quality=80)
+    assert data[8:12] == b"avif"
+    result = process(data)
+    assert (result.source_format, result.width, result.height) == ("AVIF", 640, 480)
+    with Image.open(io.BytesIO(data)) as source:
+        assert imagegen.psnr(pixels(result.renditions[0]), source) > 30
+
+
+def test_av1_in_a_heif_container_is_read_as_avif() -> None:
+    """An AV1 picture whose major brand says plain HEIF ('mif1') goes the same way as .avif."""
+    data = imagegen.rebranded(imagegen.photo_like(320, 240, fmt="AVIF"), b"mif1")
+    assert process(data).source_format == "AVIF"
+
+
+def test_accept_lists_every_allowed_format() -> None:
+    """The file input's accept names each format the decoder allow-list takes, and no other."""
+    accept = images.ACCEPT.split(",")
+    assert {f.pillow for f in images.SOURCE_FORMATS} == set(images.ALLOWED_FORMATS)
+    for fmt in images.SOURCE_FORMATS:
+        assert set(fmt.media_types) | set(fmt.extensions) <= set(accept), fmt.label
+    assert "image/avif" in accept and ".avif" in accept
+    assert not [kind for kind in accept if kind in ("image/*", "image/svg+xml", "image/tiff")]
 
 
 @pytest.mark.skipif(not features.check("avif"), reason="this Pillow has no AVIF")
@@ -238,7 +323,6 @@ def test_avif_missing_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
         (imagegen.html_as_jpg(), "not_an_image"),
         (imagegen.svg(), "not_an_image"),
         (b"\xff\xd8\xff" + bytes(range(256)) * 4, "not_an_image"),
-        (imagegen.other_format("GIF"), "unsupported_format"),
         (imagegen.other_format("BMP"), "unsupported_format"),
         (imagegen.other_format("TIFF"), "unsupported_format"),
         (imagegen.other_format("ICO"), "unsupported_format"),
@@ -253,7 +337,6 @@ def test_avif_missing_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
         "html-named-jpg",
         "svg",
         "garbage-with-jpeg-magic",
-        "gif",
         "bmp",
         "tiff",
         "ico",
@@ -270,10 +353,41 @@ def test_bad_uploads_are_refused_with_a_reason(data: bytes, reason: str) -> None
     assert reason in REASONS
 
 
-@pytest.mark.skipif(not features.check("avif"), reason="this Pillow has no AVIF")
-def test_avif_upload_is_an_unsupported_format() -> None:
-    """AVIF decodes in Pillow 13 but is not on the allow-list."""
-    assert refusal(imagegen.other_format("AVIF")) == "unsupported_format"
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        imagegen.damaged(imagegen.heic(64, 48)),
+        imagegen.damaged(imagegen.heic(64, 48), keep=300),
+        imagegen.truncated(imagegen.heic(320, 240), 0.3),
+        imagegen.broken_png(),
+        imagegen.damaged(imagegen.sized_png(64, 48), keep=16),
+        imagegen.damaged(imagegen.photo_like(64, 48), keep=4),
+        imagegen.damaged(imagegen.photo_like(64, 48, fmt="WEBP"), keep=20),
+        imagegen.damaged(imagegen.photo_like(64, 48, fmt="AVIF")),
+        imagegen.damaged(imagegen.animated("GIF"), keep=6),
+    ],
+    ids=[
+        "heic-header-only",
+        "heic-boxes-then-garbage",
+        "heic-cut",
+        "png-bad-ihdr-crc",
+        "png-signature-then-garbage",
+        "jpeg-soi-app-then-garbage",
+        "webp-riff-then-garbage",
+        "avif-ftyp-then-garbage",
+        "gif-signature-then-garbage",
+    ],
+)
+def test_damaged_photos_are_called_damaged_not_foreign(damaged: bytes) -> None:
+    """A file that starts like one of our formats but does not decode is a damaged photo."""
+    assert refusal(damaged) == "truncated"
+
+
+def test_allowed_formats_never_fall_back_to_other_decoders() -> None:
+    """GIF is now taken (first frame); BMP, TIFF, ICO... stay refused, however they are named."""
+    assert process(imagegen.other_format("GIF")).source_format == "GIF"
+    for fmt in ("BMP", "TIFF", "ICO", "PCX", "TGA"):
+        assert refusal(imagegen.other_format(fmt)) == "unsupported_format", fmt
 
 
 def test_pixel_cap_is_configurable() -> None:
@@ -357,6 +471,76 @@ def test_concurrent_uploads_do_not_mix_up(monkeypatch: pytest.MonkeyPatch) -> No
         assert (result.width, result.height) == (2000 + i * 100, 1200)
         assert near(pixels(result.renditions[0]).getpixel((5, 5)), (i * 60, 100, 200), 12)
     assert warnings.filters == filters_before
+
+
+class CountingSlots:
+    """Decode slots that remember how many were taken, and how many were held at once."""
+
+    def __init__(self, slots: int) -> None:
+        self._slots = threading.BoundedSemaphore(slots)
+        self._lock = threading.Lock()
+        self.held = self.most = self.taken = 0
+
+    def __enter__(self) -> None:
+        self._slots.acquire()
+        with self._lock:
+            self.held += 1
+            self.taken += 1
+            self.most = max(self.most, self.held)
+        time.sleep(0.05)  # give the other threads a chance to try for a slot meanwhile
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self.held -= 1
+        self._slots.release()
+
+
+def test_large_decodes_wait_for_a_slot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With one slot, three large pictures on three threads are decoded one at a time."""
+    monkeypatch.setattr(images, "SLOT_FROM_BYTES", 2_000_000)  # "large" made cheap to test
+    large = imagegen.flat("RGBA", (800, 800), "PNG")  # 2.56 MB decoded
+    slots = CountingSlots(1)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda data: process(data, decode_slots=slots), [large] * 3))
+    assert [result.width for result in results] == [800] * 3
+    assert (slots.taken, slots.most) == (3, 1)
+    assert process(imagegen.flat("RGBA", (600, 600), "PNG"), decode_slots=slots).width == 600
+    assert slots.taken == 3, "1.44 MB is below the threshold: no slot taken"
+
+
+def test_small_decodes_take_no_slot() -> None:
+    """A browser-shrunk photo (2048 px JPEG) or a drafted camera JPEG never waits for a slot."""
+    slots = CountingSlots(1)
+    process(imagegen.photo_like(2048, 1536), decode_slots=slots)
+    process(imagegen.flat("RGB", (8000, 6000), "JPEG"), decode_slots=slots)  # drafted to 1/4
+    assert slots.taken == 0
+
+
+def noise_picture(mode: str, size: tuple[int, int] = (301, 203)) -> Image.Image:
+    """Return a noisy picture in any mode, so that every band has something to get wrong."""
+    grey = Image.effect_noise(size, 60)
+    if mode == "I;16":
+        return grey.convert("I").point(lambda value: value * 257).convert("I;16")
+    if mode == "RGBA":
+        return Image.merge("RGBA", (grey, grey.rotate(90), grey.rotate(180), grey.rotate(270)))
+    if mode == "P":
+        return Image.merge("RGB", (grey, grey.rotate(90), grey.rotate(180))).quantize(64)
+    return grey.convert(mode)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "I;16", "P", "LA", "CMYK"])
+@pytest.mark.parametrize("factor", [1, 3])
+def test_shrinking_in_bands_gives_the_pixels_of_the_whole(
+    mode: str, factor: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Converting and box-reducing band by band equals doing it to the whole picture at once."""
+    monkeypatch.setattr(images, "BAND_PIXELS", 5_000)  # dozens of bands, one not full
+    picture = noise_picture(mode)
+    banded = images._shrink_in_bands(picture.size, factor, images._pillow_band(picture))
+    whole = images._working(picture)
+    whole = whole.reduce(factor) if factor > 1 else whole
+    assert (banded.mode, banded.size) == (whole.mode, whole.size)
+    assert banded.tobytes() == whole.tobytes()
 
 
 def test_non_seekable_stream_is_read() -> None:
@@ -458,8 +642,11 @@ def test_jpeg_is_decoded_at_reduced_scale(
     ]
 
 
-def test_banded_resize_matches_a_plain_resize(camera_jpeg: bytes) -> None:
+def test_banded_resize_matches_a_plain_resize(
+    camera_jpeg: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The two-thread resize (two bands, split mid-picture) gives the same pixels as one call."""
+    monkeypatch.setattr(images, "PARALLEL", True)
     picture = Image.open(io.BytesIO(camera_jpeg)).reduce(2).convert("RGB")
     banded = images._resize(picture, (1920, 1440))
     plain = picture.resize((1920, 1440), images.RESAMPLE, reducing_gap=images.REDUCING_GAP)
@@ -469,10 +656,11 @@ def test_banded_resize_matches_a_plain_resize(camera_jpeg: bytes) -> None:
 def test_parallel_and_serial_pipelines_agree(
     camera_jpeg: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With PARALLEL off, the same renditions come out (up to encoder noise)."""
-    parallel = process(camera_jpeg)
-    monkeypatch.setattr(images, "PARALLEL", False)
+    """With PARALLEL on or off (the default), the same renditions come out (up to encoder noise)."""
+    assert images.PARALLEL is False
     serial = process(camera_jpeg)
+    monkeypatch.setattr(images, "PARALLEL", True)
+    parallel = process(camera_jpeg)
     for one, other in zip(parallel.renditions, serial.renditions, strict=True):
         assert (one.name, one.width, one.height) == (other.name, other.width, other.height)
         # ~40 dB typically; the photo's grain differs per call (imagegen), and on some grains

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from app.labels import choices
 from app.models import DESCRIPTION_MAX, CustomerType
+from app.services.deeds import PHOTO_ACCEPT
 from app.web.forms import Form
 from app.web.validation import one_file, plain_text, safe_filename
 
@@ -31,6 +32,7 @@ class DeedForm(Form):
     photo = FileField(
         _l("Ota kuva tai valitse kuva"),
         validators=[FileRequired(_l("Valitse kuva.")), one_file, safe_filename],
+        render_kw={"accept": PHOTO_ACCEPT},
     )
     description = TextAreaField(
         _l("Mitä teit?"),

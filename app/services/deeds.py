@@ -27,6 +27,8 @@ UPLOAD_TOKEN_BYTES = 8  # the random part of a photo's keys: 16 hex digits
 # is safe.
 SHARED_KEY = re.compile(r"photos/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]+")
 KEY_BATCH = 500  # shared keys checked per query
+# What the photo input offers to pick: exactly the formats the image pipeline decodes.
+PHOTO_ACCEPT = images.ACCEPT
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ def process_upload(upload: BinaryIO) -> tuple[images.ProcessedImage, bytes]:
             quality=config["RENDITION_QUALITY"],
             keep_original=config["KEEP_ORIGINAL"],
             avif=config["RENDITION_AVIF"],
+            decode_slots=current_app.extensions["image_decode_slots"],
         )
     except images.ImageRejected as rejected:
         raise Refused(f"photo_{rejected.reason}") from rejected

@@ -45,10 +45,14 @@ REFUSALS: dict[str, Refusal] = {
         400, _l("Kuvatiedosto on tyhjä. Ota kuva uudelleen tai valitse toinen kuva."), "photo"
     ),
     "photo_not_an_image": Refusal(
-        400, _l("Tiedosto ei ole kuva. Valitse JPEG-, PNG-, WebP- tai HEIC-kuva."), "photo"
+        400, _l("Tiedosto ei ole kuva. Valitse JPEG-, PNG-, WebP-, HEIC-, AVIF- tai GIF-kuva."),
+        "photo",
     ),
     "photo_unsupported_format": Refusal(
-        400, _l("Tätä kuvamuotoa ei voi käyttää. Valitse JPEG-, PNG-, WebP- tai HEIC-kuva."),
+        400, _l(
+            "Tätä kuvamuotoa ei voi käyttää. Valitse JPEG-, PNG-, WebP-, HEIC-, AVIF- tai "
+            "GIF-kuva."
+        ),
         "photo",
     ),
     "photo_too_many_pixels": Refusal(

@@ -31,6 +31,7 @@
       if (preview.src) { URL.revokeObjectURL(preview.src); }
       preview.src = URL.createObjectURL(file);
       preview.hidden = false;
+      noteAnimation(input, file);
     });
 
     if (description && counter) {
@@ -44,6 +45,80 @@
       event.preventDefault();
       send(form, input);
     });
+  }
+
+  // The board keeps the first frame of an animation (GIF, APNG, WebP, AVIF): say so first.
+  function noteAnimation(input, file) {
+    var note = document.getElementById("photo-animated");
+    if (!note) { return; }
+    note.hidden = true;
+    if (!file.slice || !window.Uint8Array) { return; }
+    read(file.slice(0, 65536)).then(function (head) {
+      // A GIF's frames can only be counted by walking through all of it.
+      return ascii(head, 0, 3) === "GIF" ? read(file) : head;
+    }).then(function (bytes) {
+      if (input.files && input.files[0] === file) { note.hidden = !isAnimated(bytes); }
+    }).catch(function () { note.hidden = true; });
+  }
+
+  function read(blob) {
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onload = function () { resolve(new Uint8Array(reader.result)); };
+      reader.onerror = reject;
+      reader.readAsArrayBuffer(blob);
+    });
+  }
+
+  function ascii(bytes, at, length) {
+    return String.fromCharCode.apply(null, bytes.subarray(at, at + length));
+  }
+
+  function isAnimated(bytes) {
+    if (ascii(bytes, 0, 3) === "GIF") { return gifFrames(bytes) > 1; }
+    if (ascii(bytes, 1, 3) === "PNG") { return apngFrames(bytes) > 1; }
+    if (ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 4) === "WEBP") {
+      return ascii(bytes, 12, 4) === "VP8X" && (bytes[20] & 2) !== 0;  // the animation flag
+    }
+    return ascii(bytes, 4, 8) === "ftypavis";  // an AVIF image sequence
+  }
+
+  function uint32(bytes, at) {
+    return ((bytes[at] << 24) >>> 0) + (bytes[at + 1] << 16) + (bytes[at + 2] << 8) + bytes[at + 3];
+  }
+
+  // APNG: an acTL chunk before the first IDAT gives the number of frames.
+  function apngFrames(bytes) {
+    for (var at = 8; at + 16 <= bytes.length; at += 12 + uint32(bytes, at)) {
+      var type = ascii(bytes, at + 4, 4);
+      if (type === "acTL") { return uint32(bytes, at + 8); }
+      if (type === "IDAT") { break; }
+    }
+    return 1;
+  }
+
+  // GIF: count image descriptors (0x2C) up to the second, skipping extensions and pixel data.
+  function gifFrames(bytes) {
+    var frames = 0;
+    var at = 13 + (bytes[10] & 0x80 ? 3 << ((bytes[10] & 7) + 1) : 0);
+    while (at < bytes.length && frames < 2) {
+      if (bytes[at] === 0x21) {
+        at = skipSubBlocks(bytes, at + 2);
+      } else if (bytes[at] === 0x2C) {
+        frames += 1;
+        var packed = bytes[at + 9];
+        at += 10 + (packed & 0x80 ? 3 << ((packed & 7) + 1) : 0);
+        at = skipSubBlocks(bytes, at + 1);  // after the LZW code size
+      } else {
+        break;  // the trailer, or damage
+      }
+    }
+    return frames;
+  }
+
+  function skipSubBlocks(bytes, at) {
+    while (at < bytes.length && bytes[at] !== 0) { at += bytes[at] + 1; }
+    return at + 1;
   }
 
   // Decode with EXIF orientation applied, draw at most MAX_SIDE wide/high, encode as JPEG.

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Deed
 from tests.conftest import PASSWORD
-from tests.imagegen import photo_like
+from tests.imagegen import animated, other_format, photo_like
 
 
 def test_post_deed_and_see_it_on_board(app, world, live_server, page, tmp_path):
@@ -131,3 +131,21 @@ def test_refusal_shows_the_message_in_the_form(app, world, live_server, page, tm
     assert page.input_value("textarea[name=description]") == "Unohdin luvan."
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Deed.id))) == 0
+
+
+def test_animations_get_a_note_before_sending(app, world, live_server, page, tmp_path):
+    """Picking an animated GIF, APNG or WebP shows that only the first frame is kept."""
+    login(page, live_server)
+    page.goto(live_server + "/deeds/new")
+    note = page.locator("#photo-animated")
+    still = {"kuva.jpg": photo_like(320, 240), "kuva.gif": other_format("GIF")}
+    moving = {f"liike.{fmt.lower()}": animated(fmt) for fmt in ("GIF", "PNG", "WEBP")}
+    for name, data in {**moving, **still}.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        page.set_input_files("input[name=photo]", str(path))
+        expected = "visible" if name in moving else "hidden"
+        note.wait_for(state=expected, timeout=5000)
+    page.set_input_files("input[name=photo]", str(tmp_path / "liike.gif"))
+    note.wait_for(state="visible", timeout=5000)
+    assert "ensimmäinen kuva" in note.inner_text()
