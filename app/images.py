@@ -120,6 +120,12 @@ WEBP_METHOD = 0
 PARALLEL = False
 PARALLEL_MIN_PIXELS = 1_000_000
 AVIF_SPEED = 8  # libavif 0 (slow, small) .. 10 (fast)
+# Renditions this large (the deed page's and the projector's, shown one at a time) are JPEG:
+# libjpeg-turbo encodes 1920 px in ~8 ms where libwebp needs ~70 ms even at method 0, which was
+# most of P1's CPU; the file is ~35 % larger, at a better PSNR (36.5 vs 35.4 dB, measured on
+# bench/images.py's photo). The card sizes, which fill the board, stay WebP.
+JPEG_FROM_SIDE = 1600
+LARGE_JPEG_QUALITY = 85
 # LANCZOS keeps the large rendition within the PSNR guard (BICUBIC: ~0.2 dB less).
 RESAMPLE = Image.Resampling.LANCZOS
 # Shrink by whole factors with a box filter first, then LANCZOS for the rest (as libvips does).
@@ -463,6 +469,7 @@ def _codec(avif: bool, quality: int) -> _Codec:
 
 # The original is JPEG: WebP cannot hold more than 16383 px per side, and JPEG encodes fast.
 _JPEG = _Codec("JPEG", "image/jpeg", "jpg", {"quality": ORIGINAL_QUALITY})
+_LARGE_JPEG = _Codec("JPEG", "image/jpeg", "jpg", {"quality": LARGE_JPEG_QUALITY})
 _SRGB = ImageCms.createProfile("sRGB")
 _SRGB_CORE = ImageCms.ImageCmsProfile(_SRGB).profile
 _SRGB_COLORANTS = (_SRGB_CORE.red_colorant, _SRGB_CORE.green_colorant, _SRGB_CORE.blue_colorant)
@@ -682,11 +689,18 @@ def _encode_all(pictures: list[Image.Image], codec: _Codec) -> list[Rendition]:
     multi-core host the upload finishes sooner. The CPU spent is the same either way.
     """
     if not PARALLEL or len(pictures) == 1:
-        return [_encode(picture, codec) for picture in pictures]
+        return [_encode(picture, _codec_for(picture, codec)) for picture in pictures]
     with ThreadPoolExecutor(max_workers=1) as pool:
-        largest = pool.submit(_encode, pictures[0], codec)
-        rest = [_encode(picture, codec) for picture in pictures[1:]]
+        largest = pool.submit(_encode, pictures[0], _codec_for(pictures[0], codec))
+        rest = [_encode(picture, _codec_for(picture, codec)) for picture in pictures[1:]]
         return [largest.result(), *rest]
+
+
+def _codec_for(picture: Image.Image, codec: _Codec) -> _Codec:
+    """The rendition's encoder: JPEG for a large one when renditions are WebP (see above)."""
+    if codec.format == "WEBP" and max(picture.size) >= JPEG_FROM_SIDE:
+        return _LARGE_JPEG
+    return codec
 
 
 def _encode(picture: Image.Image, codec: _Codec, name: str = "original") -> Rendition:

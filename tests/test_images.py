@@ -142,6 +142,21 @@ def test_gps_exif_xmp_and_comments_are_removed(fmt: str) -> None:
         assert b"Exif" not in stored and b"xmpmeta" not in stored, name
 
 
+def test_the_large_rendition_is_jpeg_and_as_bare_as_the_rest() -> None:
+    """Renditions from JPEG_FROM_SIDE up are JPEG (fast to encode), the card sizes WebP; none
+    carries metadata."""
+    data = imagegen.photo_like(2400, 1800, orientation=6, gps=True)
+    result = process(data)
+    kinds = {r.name: (r.content_type, max(r.width, r.height)) for r in result.renditions}
+    assert kinds["large"] == ("image/jpeg", 1920)
+    assert {kinds[name][0] for name in ("medium", "small")} == {"image/webp"}
+    large = next(r for r in result.renditions if r.name == "large")
+    with Image.open(io.BytesIO(large.data)) as decoded:
+        assert decoded.format == "JPEG" and decoded.size == (1440, 1920)  # upright
+        assert not decoded.getexif() and "exif" not in decoded.info
+    assert imagegen.SECRET.encode() not in large.data and b"Exif" not in large.data
+
+
 def test_source_thumbnail_carries_gps_too() -> None:
     """The fixture is honest: the JPEG's embedded EXIF thumbnail has its own GPS block."""
     data = imagegen.photo_like(320, 240, gps=True)
