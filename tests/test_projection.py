@@ -2,14 +2,24 @@
 
 import datetime as dt
 import re
+import threading
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditAction, AuditEntry, Deed, ProjectionLink, Visibility, Workshop
-from app.services import accounts, privacy
+from app.models import (
+    AuditAction,
+    AuditEntry,
+    Deed,
+    Projection,
+    ProjectionLink,
+    Visibility,
+    Workshop,
+)
+from app.services import accounts, privacy, projection
+from app.services.board import BoardFilter
 from tests.conftest import log_in
 from tests.security_support import deed_keys
 from tests.test_board import add_deed, municipality_id
@@ -311,3 +321,31 @@ def test_erasing_a_leader_keeps_their_workshops_and_links(app, client, world):
         assert db.session.scalars(sa.select(ProjectionLink.created_by_id)).all() == [None]
         db.session.remove()
     assert app.test_client().get(path).status_code == 200
+
+
+def test_screens_racing_for_a_new_spotlight_make_one_row(app, world):
+    """Leaders tapping at once on a filter nobody projected yet: no error, one shared row."""
+    deed_ids = [add_deed(app, world.unit_id) for _ in range(2)]
+    start, errors = threading.Barrier(6), []
+
+    def tap(n: int) -> None:
+        with app.app_context():
+            try:
+                leader = accounts.find_user("kalle")
+                start.wait()
+                projection.set_spotlight(leader, BoardFilter(), "race", deed_ids[n % 2])
+            except Exception as error:  # noqa: BLE001 - collected for the assertion
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=tap, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        rows = db.session.scalars(sa.select(Projection).filter_by(filter_key="race")).all()
+        assert len(rows) == 1 and rows[0].spotlight_deed_id in deed_ids
+        db.session.remove()
