@@ -7,10 +7,7 @@ Run: .venv/bin/python bench/load.py
 """
 
 import http.client
-import os
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -19,41 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._gunicorn import PASSWORD, gunicorn, prepare  # noqa: E402
+
+USERNAME = "kuorma"
 CONCURRENCY = 8
 SECONDS = 5.0
 DEEDS = 48
-
-
-def free_port() -> int:
-    """Return a free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def prepare(folder: Path) -> dict[str, str]:
-    """Migrate a temp instance with a user and deeds; return the environment for gunicorn."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'load.db'}",
-           "TEKOTAULU_UPLOAD_FOLDER": str(folder / "uploads"), "TEKOTAULU_SECRET_KEY": "load",
-           "TEKOTAULU_SECURE_COOKIES": "0", "TEKOTAULU_RATELIMIT_ENABLED": "0"}
-    code = f"""
-import io, datetime as dt
-from app import create_app
-from app.models import Role
-from app.services import accounts, deeds
-from flask_migrate import upgrade
-from tests.imagegen import photo_like
-app = create_app()
-with app.app_context():
-    upgrade()
-    unit = accounts.create_unit("Juvan keskuskeittiö", "Juva")
-    user = accounts.create_user("kuorma", "kuusi-jarvea-7", role=Role.EMPLOYEE)
-    for n in range({DEEDS}):
-        new = deeds.NewDeed(f"Teko {{n}}", unit.id, dt.date(2026, 6, 2), None, True)
-        deeds.create_deed(user, new, [io.BytesIO(photo_like(640, 480))])
-"""
-    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=Path.cwd())
-    return env
 
 
 def login_cookie(port: int) -> str:
@@ -64,7 +32,7 @@ def login_cookie(port: int) -> str:
     page = response.read().decode()
     cookie = response.getheader("Set-Cookie").split(";")[0]
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    body = f"csrf_token={token}&username=kuorma&password=kuusi-jarvea-7"
+    body = f"csrf_token={token}&username={USERNAME}&password={PASSWORD}"
     conn.request("POST", "/login", body, {"Cookie": cookie,
                  "Content-Type": "application/x-www-form-urlencoded"})
     response = conn.getresponse()
@@ -107,24 +75,11 @@ def load(port: int, path: str, cookie: str) -> float:
 def main() -> None:
     """Print both throughputs and their ratio."""
     with tempfile.TemporaryDirectory() as folder:
-        env = prepare(Path(folder))
-        port = free_port()
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "--threads", "4", "-b",
-             f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()"], env=env)
-        try:
-            for _ in range(100):
-                try:
-                    http.client.HTTPConnection("127.0.0.1", port).request("GET", "/healthz")
-                    break
-                except OSError:
-                    time.sleep(0.1)
+        env, _unit = prepare(Path(folder), [(USERNAME, "employee")], DEEDS)
+        with gunicorn(env) as (port, _pid):
             cookie = login_cookie(port)
             hello = load(port, "/healthz", cookie)
             board = load(port, "/", cookie)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
     print(f"hello_rps={hello:.0f}")
     print(f"board_rps={board:.0f} (24 cards)")
     print(f"board_vs_hello={board / hello:.2f} (bar: >= 0.30)")

@@ -22,7 +22,6 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._gunicorn import PASSWORD, gunicorn, prepare  # noqa: E402
 from tests.imagegen import photo_like  # noqa: E402
 
 SCREENS = 30
@@ -39,48 +39,8 @@ POLL_SECONDS = 20.0
 POST_SECONDS = 24.0
 POST_EVERY = 3.0
 DEEDS = 24
-PASSWORD = "kuusi-jarvea-7"
 LEADER, EMPLOYEE = "vetaja", "tyontekija"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    """Return a free TCP port on 127.0.0.1."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def prepare(folder: Path) -> dict[str, str]:
-    """Migrate a temp instance with the two users and some deeds; return gunicorn's environment."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'projection.db'}",
-           "TEKOTAULU_UPLOAD_FOLDER": str(folder / "uploads"), "TEKOTAULU_SECRET_KEY": "bench",
-           "TEKOTAULU_SECURE_COOKIES": "0", "TEKOTAULU_RATELIMIT_ENABLED": "0"}
-    code = f"""
-import io, datetime as dt
-from app import create_app
-from app.models import Role
-from app.services import accounts, deeds
-from flask_migrate import upgrade
-from tests.imagegen import photo_like
-app = create_app()
-with app.app_context():
-    upgrade()
-    unit = accounts.create_unit("Juvan keskuskeittiö", "Juva")
-    accounts.create_user({LEADER!r}, {PASSWORD!r}, role=Role.LEADER)
-    user = accounts.create_user({EMPLOYEE!r}, {PASSWORD!r}, role=Role.EMPLOYEE,
-                                default_unit_id=unit.id)
-    for n in range({DEEDS}):
-        new = deeds.NewDeed(f"Teko {{n}}", unit.id, dt.date.today(), None, True)
-        deeds.create_deed(user, new, [io.BytesIO(photo_like(640, 480))])
-    print(unit.id)
-"""
-    done = subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=Path.cwd(),
-                          capture_output=True, text=True)
-    env["BENCH_UNIT_ID"] = done.stdout.strip().splitlines()[-1]
-    return env
 
 
 class Browser:
@@ -223,19 +183,8 @@ def percentile(values: list[float], share: float) -> float:
 def main() -> None:
     """Start the server, run both phases, print the figures."""
     with tempfile.TemporaryDirectory() as folder:
-        env = prepare(Path(folder))
-        unit_id = env["BENCH_UNIT_ID"]
-        port = free_port()
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "--threads", "4", "-b",
-             f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()"], env=env)
-        try:
-            for _ in range(100):
-                try:
-                    http.client.HTTPConnection("127.0.0.1", port).request("GET", "/healthz")
-                    break
-                except OSError:
-                    time.sleep(0.1)
+        env, unit_id = prepare(Path(folder), [(LEADER, "leader"), (EMPLOYEE, "employee")], DEEDS)
+        with gunicorn(env) as (port, server_pid):
             leader = Browser(port)
             leader.log_in(LEADER)
             status, _, page = leader.request("GET", "/projection")
@@ -249,9 +198,9 @@ def main() -> None:
                 screen.start()
             time.sleep(3.5)  # every screen has had its first, full answer
             counts = [(s.requests, s.not_modified) for s in screens]
-            cpu_start, wall_start = tree_cpu_seconds(server.pid), time.perf_counter()
+            cpu_start, wall_start = tree_cpu_seconds(server_pid), time.perf_counter()
             time.sleep(POLL_SECONDS)
-            cpu = tree_cpu_seconds(server.pid) - cpu_start
+            cpu = tree_cpu_seconds(server_pid) - cpu_start
             minutes = (time.perf_counter() - wall_start) / 60
             polls = sum(s.requests for s in screens) - sum(c[0] for c in counts)
             not_modified = sum(s.not_modified for s in screens) - sum(c[1] for c in counts)
@@ -265,7 +214,7 @@ def main() -> None:
                 token = poster.form_token("/deeds/new")
                 description = f"Mittausteko {n}"
                 body, kind = multipart({
-                    "csrf_token": token, "description": description, "unit": unit_id,
+                    "csrf_token": token, "description": description, "unit": str(unit_id),
                     "customer_type": "end_customer", "happened_on": time.strftime("%Y-%m-%d"),
                     "consent": "y",
                 }, photo_like(640, 480))
@@ -279,9 +228,6 @@ def main() -> None:
             stop.set()
             for screen in screens:
                 screen.join(timeout=10)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
     pairs = [s.seen[name] - t for s in screens for name, t in posted.items() if name in s.seen]
     firsts = [min(s.seen[name] for s in screens if name in s.seen) - t
