@@ -9,6 +9,7 @@ from app.projection import bp, views
 from app.projection.views import Scope, link_url, projection_view, scope_from_link
 from app.services import photos, projection
 from app.web import cards, params
+from app.web.errors import wants_json
 from app.web.guards import capability_required
 from app.web.photos import send_photo
 from app.web.responses import done, safe_next
@@ -21,7 +22,7 @@ LINK_PHOTO_SECONDS = 300  # a screen keeps a photo briefly: a revoked link soon 
 @capability_required(Capability.PROJECT)
 def show():
     """The full-screen wall and slideshow of the filter in the URL."""
-    scope = views.scope_from_request()
+    scope = views.scope_from(request.args)
     return render_template("projection/show.html", projection=projection_view(scope))
 
 
@@ -29,21 +30,21 @@ def show():
 @capability_required(Capability.PROJECT)
 def live():
     """The projection's live data: new deeds, which are still shown, the spotlight."""
-    return views.live(views.scope_from_request(), request.args)
+    return views.live(views.scope_from(request.args), request.args)
 
 
 @bp.route("/projection/qr.svg")
 @capability_required(Capability.PROJECT)
 def qr():
     """The QR code that opens the deed form."""
-    return views.qr_svg(projection_view(views.scope_from_request()).new_deed_url)
+    return views.qr_svg(projection_view(views.scope_from(request.args)).new_deed_url)
 
 
 @bp.route("/projection/remote")
 @capability_required(Capability.PROJECT)
 def remote():
     """A leader's phone or tablet: tap a deed to show it on the projector, release it."""
-    scope = views.scope_from_request()
+    scope = views.scope_from(request.args)
     shown = projection.window(scope.filters)
     return render_template(
         "projection/remote.html",
@@ -62,7 +63,7 @@ def remote():
 @capability_required(Capability.PROJECT)
 def spotlight():
     """Put a deed of the filter in the spotlight on every screen showing the filter."""
-    scope = scope_from_request_form()
+    scope = views.scope_from(request.form)
     deed_id = params.positive_int(request.form, "deed_id")
     projection.set_spotlight(current_user, scope.filters, scope.key, deed_id)
     return spotlight_done(scope)
@@ -72,20 +73,14 @@ def spotlight():
 @capability_required(Capability.PROJECT)
 def release():
     """Take the spotlight off: the screens go back to the wall or slideshow."""
-    scope = scope_from_request_form()
+    scope = views.scope_from(request.form)
     projection.set_spotlight(current_user, scope.filters, scope.key, None)
     return spotlight_done(scope)
 
 
-def scope_from_request_form() -> Scope:
-    """The scope named by a posted form's filter fields."""
-    filters = params.board_filter(request.form)
-    return Scope(filters, views.filter_key(filters))
-
-
 def spotlight_done(scope: Scope):
     """Back to the remote page (a script gets 204 and stays)."""
-    if request.accept_mimetypes.best == "application/json":
+    if wants_json():
         return "", 204
     return done(scope.url("remote"))
 
@@ -94,7 +89,7 @@ def spotlight_done(scope: Scope):
 @capability_required(Capability.PROJECT)
 def create_link():
     """Make a projection link for the filter (and its workshop) and show its address."""
-    scope = scope_from_request_form()
+    scope = views.scope_from(request.form)
     form = LinkForm()
     back = safe_next(request.form.get("next"))
     if not form.validate_on_submit():

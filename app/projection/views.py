@@ -71,9 +71,9 @@ def filter_key(filters: BoardFilter) -> str:
     return urlencode(sorted(args.items()))
 
 
-def scope_from_request() -> Scope:
-    """The scope of a signed-in leader's request: the filter in its URL."""
-    filters = params.board_filter(request.args)
+def scope_from(args: Mapping[str, str]) -> Scope:
+    """The scope of a signed-in leader's request: the filter in its URL or its form."""
+    filters = params.board_filter(args)
     return Scope(filters, filter_key(filters))
 
 
