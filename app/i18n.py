@@ -2,13 +2,14 @@
 
 import datetime as dt
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from flask import current_app, g, has_request_context, session
-from flask_babel import format_datetime, get_locale, get_translations, gettext
+from flask_babel import get_locale, get_timezone, get_translations, gettext
 from markupsafe import Markup
 
-# English here is read in Finland: day before month, as in British English.
-DATE_LOCALES = {"en": "en_GB"}
+# Dates and times are written as in Finland: English day before month (as in British English),
+# Swedish the Finland-Swedish way (26.11.2026 kl. 13.00), not Sweden's ISO 2026-11-26.
+DATE_LOCALES = {"en": "en_GB", "sv": "sv_FI"}
 
 
 def select_locale() -> str:
@@ -23,8 +24,7 @@ def short_date(value: dt.date | None) -> str:
     """Format a date the local way (2.6.2026 in Finnish)."""
     if not value:
         return ""
-    locale = str(get_locale() or "fi")
-    return format_date(value, "short", locale=DATE_LOCALES.get(locale, locale))
+    return format_date(value, "short", locale=date_locale())
 
 
 def format_moment(value: dt.datetime | None) -> str:
@@ -32,7 +32,13 @@ def format_moment(value: dt.datetime | None) -> str:
     if value is None:
         return ""
     aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite drops the zone
-    return format_datetime(aware, "short")
+    return format_datetime(aware, "short", tzinfo=get_timezone(), locale=date_locale())
+
+
+def date_locale() -> str:
+    """The locale that writes dates and times for the current language (sv -> sv_FI)."""
+    locale = str(get_locale() or "fi")
+    return DATE_LOCALES.get(locale, locale)
 
 
 def round_span(round_) -> str:

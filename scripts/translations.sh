@@ -7,7 +7,7 @@ pybabel=.venv/bin/pybabel
 catalogues=app/translations
 step="${1:-all}"
 if [ "$step" != compile ]; then
-  "$pybabel" extract -F babel.cfg -k _l -k lazy_gettext -o /tmp/tekotaulu.pot --no-location \
+  "$pybabel" extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o /tmp/tekotaulu.pot --no-location \
     --project Tekotaulu .
   for lang in sv en; do
     if [ -f "$catalogues/$lang/LC_MESSAGES/messages.po" ]; then

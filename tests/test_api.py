@@ -174,7 +174,7 @@ def test_bad_parameters_are_400_json(client, auth, world):
         response = client.get(f"/api/deeds{query}")
         assert response.status_code == 400, query
         assert set(response.json) == {"error"}, query
-        assert "Virheellinen hakuehto" in response.json["error"], query
+        assert "Rajaus ei kelpaa" in response.json["error"], query
 
 
 def test_anonymous_gets_401_json(client, world):

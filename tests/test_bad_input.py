@@ -33,9 +33,9 @@ BAD_CHOICE = "Virheellinen valinta"
 BAD_DATE = "Ei ole kelvollinen päivämäärä-arvo"
 TOO_LONG = "Kuvaus on liian pitkä (enintään 500 merkkiä)."
 NO_DESCRIPTION = "Kerro lyhyesti, mitä teit."
-BAD_FILTER = "Virheellinen hakuehto"
+BAD_FILTER = "Rajaus ei kelpaa"
 NOT_FOUND = "Sivua ei löytynyt."
-NO_TOKEN = "tarkiste puuttuu"
+NO_TOKEN = "Lomake on vanhentunut."
 
 
 def photo(data: bytes, name: str = "kuva.jpg") -> tuple[io.BytesIO, str]:
@@ -98,11 +98,11 @@ CASES = [
     Bad("ico-named-jpg", "/deeds/new", 400, WRONG_FORMAT, deed_with_photo(other_format("ICO"))),
     Bad("bmp-named-jpg", "/deeds/new", 400, WRONG_FORMAT, deed_with_photo(other_format("BMP"))),
     Bad("tiff-named-jpg", "/deeds/new", 400, WRONG_FORMAT, deed_with_photo(other_format("TIFF"))),
-    Bad("truncated-jpeg", "/deeds/new", 400, "Kuva on vioittunut tai vajaa.",
+    Bad("truncated-jpeg", "/deeds/new", 400, "Kuva on vioittunut tai jäänyt kesken.",
         deed_with_photo(truncated(tiny_jpeg(3, (400, 300)), 0.4))),
-    Bad("png-claims-100000x100000", "/deeds/new", 400, "Kuvassa on liikaa pikseleitä.",
+    Bad("png-claims-100000x100000", "/deeds/new", 400, "Kuva on liian suuri. Valitse pienempi",
         deed_with_photo(png_bomb())),
-    Bad("jpeg-over-pixel-cap", "/deeds/new", 400, "Kuvassa on liikaa pikseleitä.",
+    Bad("jpeg-over-pixel-cap", "/deeds/new", 400, "Kuva on liian suuri. Valitse pienempi",
         deed_with_photo(jpeg_claiming(9000, 6000))),
     Bad("body-over-limit", "/deeds/new", 413, f"Kuva on liian suuri (yli {LIMIT_MB} Mt).",
         huge_body),
@@ -174,7 +174,7 @@ CASES = [
         form=lambda ids: {"username": "a" * 10_000, "password": "x"}),
     Bad("login-username-nul", "/login", 400, BAD_CHARACTERS, user=None, multipart=False,
         form=lambda ids: {"username": "aino\0", "password": "x"}),
-    Bad("language-unknown", "/language", 400, "Pyynnössä oli jotain vikaa.", multipart=False,
+    Bad("language-unknown", "/language", 400, "Tiedoissa oli jotain vikaa.", multipart=False,
         form=lambda ids: {"lang": "xx" * 5000}),
     Bad("reauth-password-10000", "/reauth", 400, "field-error", user="admin", multipart=False,
         form=lambda ids: {"password": "p" * 10_000}),

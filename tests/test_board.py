@@ -165,7 +165,7 @@ def test_bad_filter_values_are_400(client, auth, world):
     for query in BAD_QUERIES:
         response = client.get(f"/{query}")
         assert response.status_code == 400, query
-        assert "Virheellinen hakuehto" in response.get_data(as_text=True), query
+        assert "Rajaus ei kelpaa" in response.get_data(as_text=True), query
 
 
 def test_card_images_are_sized_lazy_and_responsive(app, client, auth, world):

@@ -249,24 +249,26 @@ REFUSALS = {
     "empty-file": (upload_case(lambda: b""), "Kuvatiedosto on tyhjä."),
     "truncated-jpeg": (
         upload_case(lambda: imagegen.truncated(imagegen.photo_like(64, 48))),
-        "Kuva on vioittunut tai vajaa.",
+        "Kuva on vioittunut tai jäänyt kesken.",
     ),
     "damaged-heic": (
         upload_case(lambda: imagegen.damaged(imagegen.heic(64, 48)), "IMG_0001.HEIC"),
-        "Kuva on vioittunut tai vajaa.",
+        "Kuva on vioittunut tai jäänyt kesken.",
     ),
-    "broken-png": (upload_case(imagegen.broken_png, "kuva.png"), "Kuva on vioittunut tai vajaa."),
+    "broken-png": (
+        upload_case(imagegen.broken_png, "kuva.png"), "Kuva on vioittunut tai jäänyt kesken."
+    ),
     "48-megapixel-heic": (
         upload_case(lambda: imagegen.claiming_heic(8064, 6048), "IMG_0002.HEIC"),
-        "Kuvassa on liikaa pikseleitä.",
+        "Kuva on liian suuri. Valitse pienempi kuva.",
     ),
     "5000x5000-lossless-webp": (
         upload_case(lambda: imagegen.flat("RGBA", (5000, 5000), "WEBP", lossless=True)),
-        "Kuvassa on liikaa pikseleitä.",
+        "Kuva on liian suuri. Valitse pienempi kuva.",
     ),
     "decompression-bomb": (
         upload_case(imagegen.png_bomb, "kuva.png"),
-        "Kuvassa on liikaa pikseleitä.",
+        "Kuva on liian suuri. Valitse pienempi kuva.",
     ),
     "missing-photo": (lambda: {"photo": None}, "Valitse kuva."),
     "path-in-filename": (upload_case(small_jpeg, "../../x.jpg"), BAD_NAME),
@@ -332,7 +334,7 @@ def test_image_over_pixel_cap_is_refused(app_config, request):
     response = post_deed(client, world.unit_id)
 
     assert response.status_code == 400
-    assert "Kuvassa on liikaa pikseleitä." in response.get_data(as_text=True)
+    assert "Kuva on liian suuri. Valitse pienempi kuva." in response.get_data(as_text=True)
     assert row_counts(app) == NOTHING
     assert stored_files(app) == []
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from babel import Locale
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
@@ -127,27 +128,74 @@ def test_finnish_dates(app):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_message_is_translated(lang):
-    """No empty or fuzzy entry; placeholders survive exactly; no stray % (Jinja always formats)."""
+    """No empty or fuzzy entry; placeholders survive exactly; no stray % (Jinja always formats).
+
+    A plural entry has every form of the language filled, each with the Finnish placeholders.
+    """
     catalogue = load_po(lang)
     assert not catalogue.fuzzy
+    assert catalogue.num_plurals == 2  # sv and en: one, other
     problems = []
     for message in catalogue:
         if not message.id:
             continue
-        assert isinstance(message.id, str), f"plural messages need their own check: {message.id}"
-        text = message.string
-        if not text or not text.strip():
-            problems.append(f"untranslated: {message.id!r}")
-            continue
         if message.fuzzy:
             problems.append(f"fuzzy: {message.id!r}")
-        if placeholders(text) != placeholders(message.id):
-            problems.append(f"placeholders differ: {message.id!r} -> {text!r}")
-        if "%" in PLACEHOLDER.sub("", text):
-            problems.append(f"bare %: {text!r}")
-        if "Tekotaulu" in message.id and "Tekotaulu" not in text:
-            problems.append(f"product name lost: {text!r}")
+        if message.pluralizable:
+            problems += plural_problems(message.id, message.string, catalogue.num_plurals)
+        else:
+            problems += form_problems(message.id, message.id, message.string)
     assert not problems, "\n".join(problems)
+
+
+def form_problems(msgid, source: str, text: str | None) -> list[str]:
+    """What is wrong with one translated text of the Finnish source text."""
+    if not text or not text.strip():
+        return [f"untranslated: {msgid!r}"]
+    problems = []
+    if placeholders(text) != placeholders(source):
+        problems.append(f"placeholders differ: {source!r} -> {text!r}")
+    if "%" in PLACEHOLDER.sub("", text):
+        problems.append(f"bare %: {text!r}")
+    if "Tekotaulu" in source and "Tekotaulu" not in text:
+        problems.append(f"product name lost: {text!r}")
+    return problems
+
+
+def plural_problems(msgid: tuple[str, str], forms, count: int) -> list[str]:
+    """A plural entry: Finnish singular and plural agree on placeholders, %(num)s among them
+    (templates' ngettext fills num), and every one of the language's forms is translated."""
+    singular, plural = msgid
+    problems = []
+    if placeholders(singular) != placeholders(plural) or "%(num)s" not in placeholders(plural):
+        problems.append(f"Finnish forms need the same placeholders and %(num)s: {msgid!r}")
+    forms = tuple(forms or ())
+    if len(forms) != count:
+        return [*problems, f"{count} plural forms needed: {msgid!r} -> {forms!r}"]
+    for form in forms:
+        problems += form_problems(msgid, plural, form)
+    return problems
+
+
+def test_finnish_source_forms_are_finnish_plurals():
+    """Finnish has two forms, one for exactly 1 and one for the rest (0 too), which is what
+    gettext picks from msgid / msgid_plural when no catalogue translates them."""
+    finnish = Locale("fi")
+    assert len(finnish.plural_form.rules) == 1
+    assert [finnish.plural_form(n) for n in (0, 1, 2, 5, 21)] == [
+        "other", "one", "other", "other", "other"
+    ]
+
+
+def test_a_plural_without_every_form_is_reported():
+    """The plural check itself fails on a missing form, a lost placeholder or Finnish forms
+    without %(num)s."""
+    ids = ("%(num)s teko", "%(num)s tekoa")
+    assert plural_problems(ids, ("%(num)s deed", "%(num)s deeds"), 2) == []
+    assert plural_problems(ids, ("%(num)s deed", ""), 2)
+    assert plural_problems(ids, ("%(num)s deed",), 2)
+    assert plural_problems(ids, ("a deed", "%(num)s deeds"), 2)
+    assert plural_problems(("teko", "tekoa"), ("deed", "deeds"), 2)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -156,9 +204,21 @@ def test_compiled_catalogue_matches_source(lang):
     mo_path = CATALOGUES / lang / "LC_MESSAGES" / "messages.mo"
     assert mo_path.exists(), "compile the catalogues: bash scripts/translations.sh compile"
     with mo_path.open("rb") as f:
-        compiled = {m.id: m.string for m in read_mo(f) if m.id}
-    source = {m.id: m.string for m in load_po(lang) if m.id and m.string and not m.fuzzy}
+        compiled = {frozen(m.id): frozen(m.string) for m in read_mo(f) if m.id}
+    source = {
+        frozen(m.id): frozen(m.string) for m in load_po(lang) if m.id and m.string and not m.fuzzy
+    }
     assert compiled == source, "stale .mo: run bash scripts/translations.sh compile"
+
+
+def frozen(value):
+    """A message id or text as a dict key: a plural's forms (a .mo gives a list) as a tuple."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def frozen_forms(message) -> tuple[str, ...]:
+    """A catalogue entry's text, or each of a plural's forms."""
+    return tuple(message.string) if message.pluralizable else (message.string,)
 
 
 def extraction_keywords() -> list[str]:
@@ -195,18 +255,24 @@ def source_messages(tmp_path_factory) -> set[str]:
 
 
 def test_extraction_finds_python_and_templates(source_messages):
-    """gettext, lazy_gettext (_l) in Python and _() in Jinja templates are all extracted."""
+    """gettext, ngettext and their lazy forms in Python, _() and ngettext() in Jinja templates
+    are all extracted."""
     assert "Väärä käyttäjätunnus tai salasana." in source_messages  # gettext as _
     assert "Mitä teit?" in source_messages  # lazy_gettext as _l (form label)
     assert "Loppuasiakas" in source_messages  # _l at module level
     assert "Täällä ei ole vielä tekoja. Lisää ensimmäinen!" in source_messages  # template
     assert "Poista käyttäjä %(name)s" in source_messages  # template with a placeholder
+    # ngettext in Python, lazy_ngettext at module level, ngettext in templates (both forms)
+    assert ("Käyttäjän %(num)s kirjautuminen on lopetettu.",
+            "Käyttäjän %(num)s kirjautumista on lopetettu.") in source_messages
+    assert ("%(num)s vuorokausi", "%(num)s vuorokautta") in source_messages
+    assert ("%(num)s teko", "%(num)s tekoa") in source_messages
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_catalogues_cover_the_source(source_messages, lang):
     """A new Finnish string without a translation fails here: run translations.sh and translate."""
-    translated = {m.id for m in load_po(lang) if m.id and m.string and not m.fuzzy}
+    translated = {m.id for m in load_po(lang) if m.id and all(frozen_forms(m)) and not m.fuzzy}
     missing = sorted(source_messages - translated)
     assert not missing, f"{lang}: untranslated source strings:\n" + "\n".join(missing)
 

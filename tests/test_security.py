@@ -77,7 +77,7 @@ def test_every_post_route_refuses_a_request_without_token(csrf_app, csrf_client,
         path = re.sub(r"<int:\w+>", str(deed), rule.rule)
         response = csrf_client.post(path, data={"confirm": "y", "lang": "fi"})
         assert response.status_code == 400, rule.rule
-        assert "Lataa sivu uudelleen" in response.get_data(as_text=True), rule.rule
+        assert "Päivitä sivu ja yritä uudelleen." in response.get_data(as_text=True), rule.rule
     assert logged_in_user(csrf_client) is not None  # the refused logout did not log out
 
 
@@ -85,7 +85,7 @@ def test_login_without_token_is_refused(csrf_client, world):
     """A login form without its token does not log in."""
     response = csrf_client.post("/login", data={"username": "aino", "password": PASSWORD})
     assert response.status_code == 400
-    assert "tarkiste puuttuu" in response.get_data(as_text=True)
+    assert "Lomake on vanhentunut." in response.get_data(as_text=True)
     assert logged_in_user(csrf_client) is None
 
 
@@ -246,7 +246,7 @@ def test_five_wrong_passwords_lock_that_username_on_that_ip(client, world):
         environ_base={"REMOTE_ADDR": "10.0.0.5"},
     )
     assert locked.status_code == 429
-    assert "Liian monta väärää yritystä" in locked.get_data(as_text=True)
+    assert "Liian monta yritystä" in locked.get_data(as_text=True)
     assert int(locked.headers["Retry-After"]) > 0
     assert logged_in_user(client) is None
 
@@ -531,7 +531,7 @@ def test_another_host_gets_a_400_never_a_redirect_to_it(trusted_client, method, 
     if path.startswith("/api/"):
         assert response.json["error"]
     else:
-        assert "Pyynnössä oli jotain vikaa." in body
+        assert "Tiedoissa oli jotain vikaa." in body
         assert '<html lang="fi">' in body
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 

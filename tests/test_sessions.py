@@ -76,7 +76,7 @@ def test_an_idle_session_ends_and_says_why(app, client, auth, world):
     response = client.get("/")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Istuntosi päättyi" in page
+    assert "Sinut kirjattiin ulos" in page
     assert session_rows(app, "aino")[0].ended_at is not None
 
 

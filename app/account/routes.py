@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.account import bp
@@ -44,7 +45,11 @@ def end_other_sessions():
     sign_in.log_event("sessions_ended", current_user.username)
     return done(
         url_for("account.signed_in"),
-        _("Muut kirjautumisesi on lopetettu (%(n)s).", n=count),
+        ngettext(
+            "%(num)s muu kirjautumisesi on lopetettu.",
+            "%(num)s muuta kirjautumistasi on lopetettu.",
+            count,
+        ),
     )
 
 

@@ -2,6 +2,7 @@
 
 from flask import render_template, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.admin import bp
@@ -44,8 +45,9 @@ def erase_user(user_id: int):
     except ServiceError as error:
         add_refusal(form, error, fallback_field="confirm")
         return form_page("admin/erase_user.html", form, preview=preview)
-    message = _("Käyttäjä %(name)s ja %(n)s tekoa on poistettu.",
-                name=preview.user.username, n=count)
+    message = ngettext("Käyttäjä %(name)s ja hänen %(num)s tekonsa on poistettu.",
+                       "Käyttäjä %(name)s ja hänen %(num)s tekoaan on poistettu.",
+                       count, name=preview.user.username)
     return done(url_for("admin.users"), message)
 
 
@@ -53,7 +55,11 @@ def erase_user(user_id: int):
 def end_sessions(user_id: int):
     """Sign a user out on every device."""
     ended = accounts.end_user_sessions(current_user, user_id)
-    return done(url_for("admin.users"), _("Käyttäjän kirjautumiset on lopetettu (%(n)s).", n=ended))
+    return done(url_for("admin.users"), ngettext(
+        "Käyttäjän %(num)s kirjautuminen on lopetettu.",
+        "Käyttäjän %(num)s kirjautumista on lopetettu.",
+        ended,
+    ))
 
 
 @bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])

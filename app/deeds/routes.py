@@ -78,7 +78,9 @@ def thank(deed_id: int):
     """Thank a deed (or take the thanks back) and return to where the user was."""
     thanked, count = deeds.toggle_thanks(current_user, deed_id)
     back = safe_next(request.form.get("next") or url_for("deeds.show", deed_id=deed_id))
-    return done(back, thanked=thanked, thanks_count=count)
+    return done(
+        back, thanked=thanked, thanks_count=count, thanks_label=cards.thanks_count_label(count)
+    )
 
 
 @bp.route("/photos/<path:key>")

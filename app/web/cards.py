@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from flask import current_app, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -116,13 +116,22 @@ class ThanksTexts:
     """The words and icon of a thanks button, found once per page rather than once per card."""
 
     label: str
-    count_label: str
     icon: Markup
+
+    @staticmethod
+    def count_label(count: int) -> str:
+        """What the count says to a screen reader ("3 kiitosta")."""
+        return thanks_count_label(count)
 
 
 def thanks_texts() -> ThanksTexts:
     """The thanks button's words in the current language."""
-    return ThanksTexts(_("Kiitos!"), _("kiitoksia"), icon("heart"))
+    return ThanksTexts(_("Kiitos!"), icon("heart"))
+
+
+def thanks_count_label(count: int) -> str:
+    """A deed's thanks in words, in the right plural form: the card and the thanks JSON say it."""
+    return ngettext("%(num)s kiitos", "%(num)s kiitosta", count)
 
 
 PhotoUrl = Callable[[str], str]  # a stored file's key -> the URL it is fetched from
@@ -172,9 +181,10 @@ def cards_of(deed_ids: Sequence[int], photo_url: PhotoUrl = photo_url) -> list[C
 
 
 def card_json(card: Card, thanked: bool) -> dict[str, Any]:
-    """A card as JSON: the same data, plus whether the viewer has thanked it."""
+    """A card as JSON: the same data, whether the viewer has thanked it, its thanks in words."""
     data = asdict(card)
     data["thanked"] = thanked
+    data["thanks_label"] = thanks_count_label(card.thanks_count)
     return data
 
 

@@ -36,7 +36,7 @@ REFUSALS: dict[str, Refusal] = {
     "unit_not_found": Refusal(404, _l("Yksikköä ei löytynyt: %(id)s")),
     "municipality_not_found": Refusal(404, _l("Kuntaa ei löytynyt: %(name)s")),
     "not_allowed": Refusal(403, _l("Sinulla ei ole oikeutta tähän.")),
-    "refused": Refusal(400, _l("Pyynnössä oli jotain vikaa. Tarkista tiedot ja yritä uudelleen.")),
+    "refused": Refusal(400, _l("Tiedoissa oli jotain vikaa. Tarkista ne ja yritä uudelleen.")),
     "consent_missing": Refusal(
         400, _l("Vahvista, että kuvassa olevalta henkilöltä on lupa."), "consent"
     ),
@@ -56,16 +56,17 @@ REFUSALS: dict[str, Refusal] = {
         "photo",
     ),
     "photo_too_many_pixels": Refusal(
-        400, _l("Kuvassa on liikaa pikseleitä. Valitse pienempi kuva."), "photo"
+        400, _l("Kuva on liian suuri. Valitse pienempi kuva."), "photo"
     ),
     "photo_truncated": Refusal(
-        400, _l("Kuva on vioittunut tai vajaa. Ota kuva uudelleen tai valitse toinen kuva."),
+        400,
+        _l("Kuva on vioittunut tai jäänyt kesken. Ota kuva uudelleen tai valitse toinen kuva."),
         "photo",
     ),
     "username_invalid": Refusal(
         400,
-        _l("Käyttäjätunnuksessa saa olla 2–64 merkkiä: pieniä kirjaimia a–z, numeroita, "
-           "piste, viiva tai alaviiva."),
+        _l("Käyttäjätunnuksessa pitää olla 2–64 merkkiä: pieniä kirjaimia a–z, numeroita, "
+           "pisteitä, väliviivoja tai alaviivoja."),
         "username",
     ),
     "username_taken": Refusal(400, _l("Käyttäjätunnus on jo käytössä."), "username"),
@@ -96,7 +97,7 @@ REFUSALS: dict[str, Refusal] = {
     "unit_name_length": Refusal(400, _l("Yksikön nimessä pitää olla 2–120 merkkiä.")),
     "unit_exists": Refusal(400, _l("Yksikkö on jo olemassa.")),
     "not_a_supervisor": Refusal(
-        400, _l("Vain esihenkilö voi valvoa yksikköä (käyttäjän rooli: %(role)s).")
+        400, _l("Vain esihenkilö voi vastata yksiköstä (käyttäjän rooli: %(role)s).")
     ),
     "erase_self": Refusal(400, _l("Et voi poistaa omaa tunnustasi."), "confirm"),
     "workshop_not_found": Refusal(404, _l("Työpajaa ei löytynyt.")),
@@ -108,13 +109,13 @@ REFUSALS: dict[str, Refusal] = {
     ),
     "workshop_municipality_unknown": Refusal(400, _l("Valitse kunta listasta."), "municipality"),
     "workshop_start_taken": Refusal(
-        400, _l("Samaan aikaan alkaa jo toinen työpaja. Valitse eri alkamisaika."), "start_time"
+        400, _l("Samaan aikaan alkaa jo toinen työpaja. Valitse toinen alkamisaika."), "start_time"
     ),
     "workshop_leader_unknown": Refusal(
         400, _l("Vetäjäksi voi valita vain työpajan vetäjän tai ylläpitäjän."), "leaders"
     ),
     "projection_link_hours": Refusal(
-        400, _l("Linkin voimassaolo voi olla 1–%(max)s tuntia."), "hours"
+        400, _l("Linkki voi olla voimassa 1–%(max)s tuntia."), "hours"
     ),
     "projection_link_not_found": Refusal(404, _l("Projektorilinkkiä ei löytynyt.")),
     "projection_link_revoked": Refusal(
@@ -179,16 +180,13 @@ def init_app(app: Flask) -> None:
 def error_message(code: int) -> str:
     """Say what went wrong and what to do, in plain words."""
     messages = {
-        400: _("Pyynnössä oli jotain vikaa. Tarkista tiedot ja yritä uudelleen."),
+        400: _("Tiedoissa oli jotain vikaa. Tarkista ne ja yritä uudelleen."),
         401: _("Kirjaudu ensin sisään."),
         403: _("Sinulla ei ole oikeutta tähän."),
         404: _("Sivua ei löytynyt."),
         405: _("Tätä toimintoa ei voi tehdä näin."),
         413: _("Kuva on liian suuri (yli %(mb)s Mt). Valitse pienempi kuva.", mb=_max_upload_mb()),
-        429: _(
-            "Liian monta väärää yritystä. Odota hetki ja yritä uudelleen. Jos salasana on "
-            "unohtunut, pyydä ylläpitäjää vaihtamaan se."
-        ),
+        429: _("Liian monta yritystä. Odota hetki ja yritä uudelleen."),
     }
     return messages.get(code, _("Jokin meni vikaan. Yritä hetken päästä uudelleen."))
 
@@ -224,7 +222,7 @@ def handle_http_error(error: HTTPException):
     refused = isinstance(error, Refused)
     message = error.description if refused and error.description else error_message(code)
     if code == 413 and not _body_too_large():
-        message = _("Lomakkeessa on liian monta osaa. Lataa sivu uudelleen ja yritä uudelleen.")
+        message = _("Lomakkeessa on liian monta osaa. Päivitä sivu ja yritä uudelleen.")
     response, status = error_response(code, str(message))
     if refused:
         response = make_response(response, status)
@@ -248,7 +246,7 @@ def log_http_error(code: int) -> None:
 def handle_csrf_error(error: CSRFError):
     """A missing or stale form token: say how to recover instead of a bare 400."""
     return error_response(400, _(
-        "Lomake on vanhentunut tai sen tarkiste puuttuu. Lataa sivu uudelleen ja yritä uudelleen."
+        "Lomake on vanhentunut. Päivitä sivu ja yritä uudelleen."
     ))
 
 

@@ -17,7 +17,7 @@ from app.web.errors import refuse
 
 def malformed() -> None:
     """Refuse a body no form of ours could have sent."""
-    refuse(400, _("Lähetetyt tiedot eivät kelpaa. Lataa sivu uudelleen ja yritä uudelleen."))
+    refuse(400, _("Lähetetyt tiedot eivät kelpaa. Päivitä sivu ja yritä uudelleen."))
 
 
 def json_fields(body: object) -> MultiDict:

@@ -23,7 +23,7 @@ def positive_int(args: Mapping[str, str], name: str) -> int | None:
     # isascii(): str.isdigit() also accepts digits such as "²" that int() cannot read.
     # The length check first: int() refuses (ValueError) strings of over 4300 digits.
     if len(raw) > MAX_DIGITS or not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
-        refuse(400, _("Virheellinen hakuehto: %(name)s.", name=name))
+        refuse(400, _("Rajaus ei kelpaa: %(name)s.", name=name))
     return int(raw)
 
 
@@ -34,7 +34,7 @@ def id_list(args: Mapping[str, str], name: str, most: int) -> list[int]:
         return []
     parts = raw.split(",")
     if len(parts) > most:
-        refuse(400, _("Virheellinen hakuehto: %(name)s.", name=name))
+        refuse(400, _("Rajaus ei kelpaa: %(name)s.", name=name))
     return [positive_int({name: part}, name) or 0 for part in parts]
 
 

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
 
@@ -57,10 +59,24 @@ def password_attempt(who: str) -> PasswordAttempt:
 
 
 def refuse_for(limits: list[tuple[RateLimitItem, str]]) -> None:
-    """Answer 429, saying in Retry-After when the longest exceeded limit lets go."""
+    """Answer 429, saying in words and in Retry-After when the longest exceeded limit lets go."""
     waits = [
         stats.reset_time - time.time()
         for item, key in limits
         if (stats := limiter.limiter.get_window_stats(item, SCOPE, key)).remaining <= 0
     ]
-    refuse(429, retry_after=max(1, math.ceil(max(waits, default=60))))
+    seconds = max(1, math.ceil(max(waits, default=60)))
+    refuse(429, wait_message(seconds), retry_after=seconds)
+
+
+def wait_message(seconds: int) -> str:
+    """Say when to try again, in whole minutes rounded up (a person waits, not a script)."""
+    minutes = math.ceil(seconds / 60)
+    return " ".join((
+        ngettext(
+            "Liian monta yritystä. Yritä uudelleen noin %(num)s minuutin kuluttua.",
+            "Liian monta yritystä. Yritä uudelleen noin %(num)s minuutin kuluttua.",
+            minutes,
+        ),
+        _("Jos salasana on unohtunut, pyydä ylläpitäjää vaihtamaan se."),
+    ))

@@ -120,7 +120,10 @@ def require_login():
         response.status_code = 401
         return response
     if g.get("session_expired"):
-        flash(_("Istuntosi päättyi, koska sitä ei käytetty hetkeen. Kirjaudu uudelleen."))
+        flash(_(
+            "Sinut kirjattiin ulos, koska Tekotaulua ei käytetty vähään aikaan. "
+            "Kirjaudu uudelleen."
+        ))
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
@@ -163,7 +166,7 @@ def refuse_nul_characters():
         abort(404)
     for name, value in request.args.items(multi=True):
         if "\x00" in name or "\x00" in value:
-            refuse(400, _("Virheellinen hakuehto: %(name)s.", name=name.replace("\x00", "")))
+            refuse(400, _("Rajaus ei kelpaa: %(name)s.", name=name.replace("\x00", "")))
     if request.mimetype in FORM_TYPES:
         files = request.files.items(multi=True)
         texts = _pairs(request.form) + [f.filename or "" for _name, f in files]

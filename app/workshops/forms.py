@@ -3,6 +3,7 @@
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TimeField
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -14,8 +15,11 @@ from app.web.forms import Form
 from app.web.validation import plain_text
 
 # How long a projection link lasts: the choices a leader is offered (hours).
-LINK_DURATIONS = ((4, _l("4 tuntia")), (24, _l("1 vuorokausi")), (72, _l("3 vuorokautta")),
-                  (168, _l("7 vuorokautta")))
+LINK_DURATIONS = (
+    (4, lazy_ngettext("%(num)s tunti", "%(num)s tuntia", 4)),
+    *((24 * days, lazy_ngettext("%(num)s vuorokausi", "%(num)s vuorokautta", days))
+      for days in (1, 3, 7)),
+)
 
 
 def link_duration_choices() -> list[tuple[int, str]]:

@@ -95,7 +95,9 @@
       .then(function (data) {
         button.classList.toggle("is-thanked", data.thanked);
         button.setAttribute("aria-pressed", data.thanked ? "true" : "false");
-        button.querySelector(".thanks-count").textContent = String(data.thanks_count);
+        var count = button.querySelector(".thanks-count");
+        count.textContent = String(data.thanks_count);
+        count.setAttribute("aria-label", data.thanks_label); // the server's plural form
       })
       .catch(function () {
         form.action = button.formAction;
