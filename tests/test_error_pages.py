@@ -2,6 +2,7 @@
 
 import io
 import logging
+import re
 
 import pytest
 
@@ -28,7 +29,10 @@ def assert_error_page(response, status: int, message: str) -> None:
     html = response.get_data(as_text=True)
     assert response.status_code == status
     assert message in html
-    assert f'<p class="error-code">{status}</p>' in html
+    headline = re.search(r"<h1>(.*?)</h1>", html, re.S).group(1)
+    assert message in headline  # the words are the headline, not the bare code
+    assert str(status) not in headline
+    assert f'<p class="error-code">Virhekoodi {status}</p>' in html
     assert "Takaisin taululle" in html
     for leak in NO_TRACE:
         assert leak not in html

@@ -118,13 +118,13 @@ def test_admin_erases_a_user_and_every_file_behind_them(app, client, erasable):
     user_id = erasable["liisa"]
     confirm = client.get(f"/admin/users/{user_id}/erase").text
     assert "2 tekoa ja niiden 2 kuvaa" in confirm
-    assert "1 kiitosta" in confirm
+    assert "1 kiitos, jonka käyttäjä on antanut" in confirm  # one thanks: singular
 
     unconfirmed = client.post(f"/admin/users/{user_id}/erase", data={})
     assert unconfirmed.status_code == 400
     response = client.post(f"/admin/users/{user_id}/erase", data={"confirm": "y"})
     assert response.headers["Location"] == "/admin/users"
-    assert "Käyttäjä liisa ja 2 tekoa on poistettu." in client.get("/admin/users").text
+    assert "Käyttäjä liisa ja hänen 2 tekoaan on poistettu." in client.get("/admin/users").text
 
     files = stored_files(app)
     assert not any(key in files for key in erasable["her_keys"])
@@ -176,7 +176,8 @@ def test_erased_moderators_log_entries_stay_without_their_name(app, client, eras
         ).all()
         db.session.remove()
     assert actors[0] is None
-    assert "Käyttäjä liisa ja 2 tekoa on poistettu." in client.get("/admin/users").text  # flash
+    flashed = client.get("/admin/users").text
+    assert "Käyttäjä liisa ja hänen 2 tekoaan on poistettu." in flashed
     page = client.get("/admin/audit").text
     assert "liisa" not in page
     assert page.count("poistettu käyttäjä") == 1

@@ -103,7 +103,7 @@ def test_page_exposes_token_for_scripts(csrf_app, csrf_client, world):
 
     assert refused.status_code == 400
     assert accepted.status_code == 200
-    assert accepted.json == {"thanked": True, "thanks_count": 1}
+    assert accepted.json == {"thanked": True, "thanks_count": 1, "thanks_label": "1 kiitos"}
 
 
 def test_hide_needs_token_too(csrf_app, csrf_client, world):

@@ -69,7 +69,7 @@ def test_recovery_codes_work_once_each(app, client, world):
     password_step(client, "riitta")
     assert client.post("/login/code", data={"code": codes[0].upper()}).status_code == 302
     page = client.get("/account/two-factor").get_data(as_text=True)
-    assert "Käyttämättömiä varakoodeja: 9." in page
+    assert "Sinulla on 9 käyttämätöntä varakoodia." in page
     client.post("/logout")
     password_step(client, "riitta")
     assert client.post("/login/code", data={"code": codes[0]}).status_code == 400

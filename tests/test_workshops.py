@@ -136,7 +136,7 @@ def test_the_list_shows_each_round_size(app, client, world, rounds):
     log_in(client, "aino")
     html = client.get("/workshops").get_data(as_text=True)
     assert html.index("2. työpaja") < html.index("1. työpaja")
-    assert "Tekoja: 3" in html and "Tekoja: 2" in html
+    assert "3 tekoa" in html and "2 tekoa" in html
 
 
 def test_only_the_newest_workshop_has_an_open_round(app, client, world, rounds):
