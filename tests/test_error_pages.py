@@ -133,3 +133,46 @@ def test_500_when_the_error_page_itself_fails(app_with_bug, client, world, monke
     response = client.get("/boom")
     assert response.status_code == 500
     assert response.get_data(as_text=True) == errors.FALLBACK_500
+
+
+WAITS = {
+    "fi": "Liian monta yritystä. Yritä uudelleen noin %s minuutin kuluttua.",
+    "sv": "För många försök. Försök igen om ungefär %s %s.",
+    "en": "Too many attempts. Try again in about %s %s.",
+}
+UNITS = {"sv": ("minut", "minuter"), "en": ("minute", "minutes"), "fi": ()}
+
+
+def wait_words(lang: str, minutes: int) -> str:
+    """The 429 sentence expected for this language and wait."""
+    if lang == "fi":
+        return WAITS[lang] % minutes
+    return WAITS[lang] % (minutes, UNITS[lang][minutes != 1])
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+@pytest.mark.parametrize(("limit", "minutes"), [("5/minute", 1), ("3 per 10 minutes", 10)])
+def test_429_says_in_words_when_to_try_again(app_config, request, lang, limit, minutes):
+    """The wait comes from the limit that was hit, in words, on the page and in JSON; the
+    headline is the sentence, not the code."""
+    app_config["LOGIN_RATE_LIMIT"] = limit
+    client = request.getfixturevalue("client")
+    request.getfixturevalue("world")
+    client.post("/language", data={"lang": lang, "next": "/login"})
+    tries = int(limit.split("/")[0].split()[0])
+    for _ in range(tries):
+        assert client.post("/login", data={"username": "aino", "password": "x"}).status_code == 400
+    page = client.post("/login", data={"username": "aino", "password": "x"})
+    words = wait_words(lang, minutes)
+    headline = re.search(r"<h1>(.*?)</h1>", page.get_data(as_text=True), re.S).group(1)
+    assert page.status_code == 429
+    assert words in headline and "429" not in headline
+    assert (minutes - 1) * 60 < int(page.headers["Retry-After"]) <= minutes * 60
+
+    answer = client.post(
+        "/login", json={"username": "aino", "password": "x"},
+        headers={"Accept": "application/json"},
+    )
+    assert answer.status_code == 429
+    assert answer.json["error"].startswith(words)
+    assert int(answer.headers["Retry-After"]) <= minutes * 60

@@ -12,6 +12,9 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from app.i18n import short_date
+from tests.conftest import log_in
+from tests.security_support import make_deed
+from tests.test_workshops import add_workshop
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = ROOT / "app" / "translations"
@@ -286,3 +289,44 @@ def test_logout_keeps_the_chosen_language(client, auth, world):
     with client.session_transaction() as session:
         assert session.get("lang") == "sv"
         assert "_user_id" not in session
+
+
+# A deed's date (security_support.HAPPENED_ON, 2 June 2026) and the shape of a date and time.
+DATE_WAYS = {
+    "fi": ("2.6.2026", r"\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}\.\d{2}"),
+    "sv": ("2.6.2026", r"\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}\.\d{2}"),  # Finland-Swedish, not ISO
+    "en": ("02/06/2026", r"\d{2}/\d{2}/\d{4}, \d{2}:\d{2}"),
+}
+
+
+def time_texts(html: str) -> list[str]:
+    """What the page's <time> elements say (their datetime attributes stay ISO)."""
+    return re.findall(r"<time [^>]*>([^<]*)</time>", html)
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_dates_are_written_as_in_finland(app, client, world, lang):
+    """Card, deed page, sessions, audit log and workshops: the local way, never ISO in text."""
+    date, moment = DATE_WAYS[lang]
+    deed_id = make_deed(app, world.unit_id)
+    log_in(client, "admin")
+    add_workshop(app, "1. työpaja", dt.datetime(2026, 9, 1, 10, 0, tzinfo=dt.UTC))
+    choose(client, lang)
+    assert client.post(f"/deeds/{deed_id}/hide", data={"next": "/"}).status_code == 302
+    for path in ("/review/hidden", f"/deeds/{deed_id}"):
+        assert time_texts(page_text(client, path)) == [date], path
+    for path in ("/account/sessions", "/admin/audit"):
+        texts = time_texts(page_text(client, path))
+        assert texts and all(re.fullmatch(moment, text) for text in texts), (path, texts)
+    workshop_list = page_text(client, "/workshops")  # 10.00 UTC is 13.00 in Helsinki
+    assert {"fi": "1.9.2026 13.00", "sv": "1.9.2026 13.00", "en": "01/09/2026, 13:00"}[
+        lang
+    ] in workshop_list
+
+
+def test_templates_format_dates_through_the_app():
+    """Flask-Babel's own date filters write Swedish dates the ISO way: templates use
+    format_moment (app/i18n.py), which writes them as in Finland."""
+    for template in (ROOT / "templates").rglob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"\|\s*(datetimeformat|dateformat|timeformat)\b", text), template
