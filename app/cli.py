@@ -3,6 +3,7 @@
 import sys
 from collections.abc import Callable
 from functools import wraps
+from gettext import ngettext
 from typing import Any
 
 import click
@@ -34,6 +35,11 @@ def read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def counted(count: int, singular: str, plural: str) -> str:
+    """A count and its noun in English, the language of these admin commands ("1 deed")."""
+    return f"{count} {ngettext(singular, plural, count)}"
 
 
 def fail(message: object) -> None:
@@ -123,7 +129,9 @@ def demo_command(if_empty: bool, deed_count: int) -> None:
         fail("No DEMO_LOGINS_FILE to keep the demo passwords in.")
     created = demo.fill(logins_file, deed_count)
     current_app.config["DEMO_INSTANCE"] = True
-    click.echo(f"Demo data: {created.users} users, {created.units} units, {created.deeds} deeds.")
+    click.echo(f"Demo data: {counted(created.users, 'user', 'users')}, "
+               f"{counted(created.units, 'unit', 'units')}, "
+               f"{counted(created.deeds, 'deed', 'deeds')}.")
     print_logins(list(created.logins), logins_file)
 
 
@@ -148,7 +156,8 @@ def storage_check(fix: bool) -> None:
         click.echo(f"orphan file: {key} (too new to delete)")
     for key in report.missing:
         click.echo(f"missing file: {key}")
-    click.echo(f"{report.checked} files checked, {len(report.orphans)} orphans, "
+    click.echo(f"{counted(report.checked, 'file', 'files')} checked, "
+               f"{counted(len(report.orphans), 'orphan', 'orphans')}, "
                f"{len(report.missing)} missing, {len(report.new_orphans)} too new to delete.")
     if report.missing or (report.orphans and not fix):
         sys.exit(1)
@@ -206,4 +215,6 @@ def retention_run(dry_run: bool, months: int | None) -> None:
     verb = "would delete" if dry_run else "deleted"
     for item in expired:
         click.echo(f"{verb} deed {item.id}\t{item.created_at:%Y-%m-%d}\t{item.unit}\t{item.author}")
-    click.echo(f"{len(expired)} deeds older than {months} months {verb}.")
+    click.echo(f"{counted(len(expired), 'deed', 'deeds')} older than "
+               f"{counted(months, 'month', 'months')} "
+               f"{'would be deleted' if dry_run else 'deleted'}.")

@@ -316,7 +316,7 @@ def test_retention_dry_run_lists_and_keeps(app, runner, world):
     assert result.exit_code == 0, result.output
     assert f"would delete deed {old}\t" in result.output
     assert "Juvan keskuskeittiö\taino" in result.output
-    assert "1 deeds older than 24 months would delete." in result.output
+    assert "1 deed older than 24 months would be deleted." in result.output
     assert "Vanha salaisuus" not in result.output
     assert stored_files(app) == files
     assert row_counts(app)["Deed"] == 2
@@ -388,7 +388,7 @@ def test_retention_months_setting_and_override(app_config, request):
     runner = app.test_cli_runner()
     deed_id = make_deed(app, world.unit_id, "aino")
     age(app, deed_id, 7)
-    assert "1 deeds older than 6 months" in runner.invoke(
+    assert "1 deed older than 6 months" in runner.invoke(
         args=["retention", "run", "--dry-run"]).output
     assert "0 deeds older than 12 months" in runner.invoke(
         args=["retention", "run", "--dry-run", "--months", "12"]).output
