@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass, field
 
 from flask import current_app
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
@@ -71,12 +70,8 @@ def refuse_for(limits: list[tuple[RateLimitItem, str]]) -> None:
 
 def wait_message(seconds: int) -> str:
     """Say when to try again, in whole minutes rounded up (a person waits, not a script)."""
-    minutes = math.ceil(seconds / 60)
-    return " ".join((
-        ngettext(
-            "Liian monta yritystä. Yritä uudelleen noin %(num)s minuutin kuluttua.",
-            "Liian monta yritystä. Yritä uudelleen noin %(num)s minuutin kuluttua.",
-            minutes,
-        ),
-        _("Jos salasana on unohtunut, pyydä ylläpitäjää vaihtamaan se."),
-    ))
+    return ngettext(
+        "Liian monta yritystä. Yritä uudelleen noin %(num)s minuutin kuluttua.",
+        "Liian monta yritystä. Yritä uudelleen noin %(num)s minuutin kuluttua.",
+        math.ceil(seconds / 60),
+    )
