@@ -186,8 +186,8 @@ def test_setup_is_gone_once_a_user_exists(client, world):
 SETUP_ERRORS = [
     ({"password2": "eri-salasana"}, "Salasanat eivät täsmää."),
     ({"password": "lyhyt", "password2": "lyhyt"}, "8"),
-    ({"username": "Huono Tunnus"}, "Käyttäjätunnuksessa saa olla"),
-    ({"username": "../../etc"}, "Käyttäjätunnuksessa saa olla"),
+    ({"username": "Huono Tunnus"}, "Käyttäjätunnuksessa pitää olla 2–64 merkkiä"),
+    ({"username": "../../etc"}, "Käyttäjätunnuksessa pitää olla 2–64 merkkiä"),
     ({"display_name": ""}, 'class="field-error"'),
     ({"username": ""}, 'class="field-error"'),
     ({"display_name": "x" * 121}, 'class="field-error"'),

@@ -657,10 +657,10 @@ def test_thanks_answers_json_when_asked(app, client, auth, world):
 
     first = client.post(f"/deeds/{deed_id}/thanks", headers=headers)
     assert first.status_code == 200
-    assert first.json == {"thanked": True, "thanks_count": 1}
+    assert first.json == {"thanked": True, "thanks_count": 1, "thanks_label": "1 kiitos"}
 
     second = client.post(f"/deeds/{deed_id}/thanks", headers=headers)
-    assert second.json == {"thanked": False, "thanks_count": 0}
+    assert second.json == {"thanked": False, "thanks_count": 0, "thanks_label": "0 kiitosta"}
     assert thanks_count(app, deed_id) == 0
 
 
