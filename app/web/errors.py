@@ -38,7 +38,10 @@ REFUSALS: dict[str, Refusal] = {
     "not_allowed": Refusal(403, _l("Sinulla ei ole oikeutta tähän.")),
     "refused": Refusal(400, _l("Pyynnössä oli jotain vikaa. Tarkista tiedot ja yritä uudelleen.")),
     "consent_missing": Refusal(
-        400, _l("Vahvista, että kuvassa olevalta henkilöltä on lupa."), "consent"
+        400,
+        _l("Rastita ruutu, jos kuvassa ei ole tunnistettavia henkilöitä tai heiltä on lupa "
+           "kuvaan."),
+        "consent",
     ),
     "unit_unknown": Refusal(400, _l("Valitse yksikkö listasta."), "unit"),
     "photo_empty": Refusal(
@@ -53,6 +56,10 @@ REFUSALS: dict[str, Refusal] = {
             "Tätä kuvamuotoa ei voi käyttää. Valitse JPEG-, PNG-, WebP-, HEIC-, AVIF- tai "
             "GIF-kuva."
         ),
+        "photo",
+    ),
+    "photo_kept_gone": Refusal(
+        400, _l("Edellinen kuva ei ole enää tallessa. Ota kuva uudelleen tai valitse kuva."),
         "photo",
     ),
     "photo_too_many_pixels": Refusal(
