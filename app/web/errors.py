@@ -210,11 +210,14 @@ def wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
-def error_response(code: int, message: str):
-    """A Finnish error page, or JSON for scripts and under /api/, with the status."""
+def error_response(code: int, message: str, reason: str | None = None):
+    """A Finnish error page, or JSON for scripts and under /api/, with the status.
+
+    A reason in the JSON lets a script act on the kind of error (e.g. fetch a new token).
+    """
     log_http_error(code)
     if request.path.startswith("/api/") or wants_json():
-        return jsonify(error=message), code
+        return jsonify(error=message, **({"reason": reason} if reason else {})), code
     return render_template("errors/error.html", code=code, message=message), code
 
 
@@ -256,7 +259,7 @@ def handle_csrf_error(error: CSRFError):
     """A missing or stale form token: say how to recover instead of a bare 400."""
     return error_response(400, _(
         "Lomake on vanhentunut tai sen tarkiste puuttuu. Lataa sivu uudelleen ja yritä uudelleen."
-    ))
+    ), reason="csrf")
 
 
 def handle_unexpected_error(error: Exception):
