@@ -39,6 +39,7 @@ def post_deed():
     The request's CSRF token was checked before this (form field or X-CSRFToken header).
     """
     form = deed_form(meta={"csrf": False})
+    form.kept_photo.data = ""  # kept photos belong to the form page; a script sends the photo
     client_id = client_id_of(request.form)
     if client_id is False:
         return field_errors({"client_id": [_("Lähetetyt tiedot eivät kelpaa.")]})
