@@ -172,7 +172,8 @@ LOSE_FIRST_ANSWER = """() => {
     return add.call(this, "load", function (event) {
       if (lost) { return listener.call(this, event); }
       lost = true;
-      (this.errorListeners || []).forEach((onError) => onError.call(this, new ProgressEvent("error")));
+      const lostEvent = new ProgressEvent("error");
+      (this.errorListeners || []).forEach((onError) => onError.call(this, lostEvent));
     });
   };
 }"""
