@@ -254,3 +254,26 @@ def test_simultaneous_retries_make_one_deed(app, world):
     assert sorted(statuses) == [200, 200, 200, 201]
     assert count(app, Deed) == 1
     assert stored_keys(app) == rendition_keys(app)
+
+
+def test_api_takes_the_csrf_token_from_the_header(app_config, request):
+    """With CSRF on: the page's token in X-CSRFToken passes; without it the answer says why."""
+    app_config["WTF_CSRF_ENABLED"] = True
+    app = request.getfixturevalue("app")
+    world = request.getfixturevalue("world")
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"username": "aino", "password": PASSWORD, "csrf_token": token})
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"',
+                      client.get("/deeds/new").get_data(as_text=True)).group(1)
+    data = deed_form(world.unit_id)
+    data["client_id"] = str(uuid.uuid4())
+
+    refused = client.post("/api/deeds", data=dict(data), headers={"Accept": "application/json"})
+    data["photo"] = jpeg_upload()
+    made = client.post("/api/deeds", data=data,
+                       headers={"Accept": "application/json", "X-CSRFToken": token})
+
+    assert refused.status_code == 400 and refused.json["reason"] == "csrf"
+    assert made.status_code == 201

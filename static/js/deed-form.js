@@ -239,7 +239,9 @@
     if (form.elements.consent.checked) { fields.consent = "y"; }
     outbox.add(clientId, fields, photo, state).then(function () {
       clientId = null;
-      form.reset();
+      shrunk = null;
+      form.reset();  // ready for the next deed; this one is safe in the outbox
+      form.elements.description.dispatchEvent(new Event("input", { bubbles: true }));
       var preview = document.getElementById("photo-preview");
       preview.hidden = true;
       preview.removeAttribute("src");
