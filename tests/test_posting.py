@@ -277,3 +277,18 @@ def test_api_takes_the_csrf_token_from_the_header(app_config, request):
 
     assert refused.status_code == 400 and refused.json["reason"] == "csrf"
     assert made.status_code == 201
+
+
+def test_erasing_a_user_takes_their_kept_photo_too(app, client, auth, world):
+    """A photo kept for aino's next try goes, files and row, when an admin erases her."""
+    auth.login()
+    client.post("/deeds/new", data=deed_form(world.unit_id, consent=None))
+    assert count(app, PendingPhoto) == 1 and stored_keys(app)
+    with app.app_context():
+        from app.services import accounts, privacy
+
+        privacy.erase_user(accounts.find_user("admin"), accounts.find_user("aino").id)
+        db.session.remove()
+
+    assert count(app, PendingPhoto) == 0
+    assert stored_keys(app) == set()

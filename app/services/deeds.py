@@ -301,6 +301,15 @@ def kept_cutoff() -> dt.datetime:
     return utcnow() - dt.timedelta(minutes=current_app.config["KEPT_PHOTO_MINUTES"])
 
 
+def remove_kept_photo_rows(user_id: int) -> list[str]:
+    """Delete a user's kept photos in the caller's transaction; return their file keys."""
+    rows = list(db.session.scalars(sa.select(PendingPhoto).where(PendingPhoto.user_id == user_id)))
+    for row in rows:
+        db.session.delete(row)
+    keys = [r.key for row in rows for r in StoredPhoto.from_json(row.manifest).renditions]
+    return list(dict.fromkeys(keys))
+
+
 def sweep_kept_photos() -> int:
     """Delete expired kept photos, their rows first and then their files; return how many."""
     with write_transaction():
