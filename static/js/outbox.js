@@ -136,16 +136,18 @@
     return all().then(function (items) {
       thumbs.forEach(URL.revokeObjectURL);
       thumbs = [];
-      box.hidden = items.length === 0;
+      // Emptied by a send just now: say so, rather than vanish without a word.
+      var justSent = Boolean(outcome && outcome.sent && !items.length);
+      box.hidden = items.length === 0 && !justSent;
+      document.getElementById("outbox-send").hidden = items.length === 0;
       var template = items.length === 1 ? box.dataset.one : box.dataset.many;
-      document.getElementById("outbox-count").textContent = template.replace("{n}", items.length);
+      document.getElementById("outbox-count").textContent =
+        justSent ? box.dataset.sent : template.replace("{n}", items.length);
       var list = document.getElementById("outbox-items");
       list.replaceChildren.apply(list, items.map(itemView));
       var signin = items.some(function (item) { return item.state === "signin"; });
       document.getElementById("outbox-signin").hidden = !signin;
-      var text = signin ? box.dataset.signin : (items.length ? box.dataset.offline : "");
-      if (outcome && outcome.sent && !items.length) { text = box.dataset.sent; }
-      note(text);
+      note(signin ? box.dataset.signin : (items.length ? box.dataset.offline : ""));
       if (outcome && outcome.sent) {
         document.dispatchEvent(new CustomEvent("outbox:sent", { detail: outcome.sent }));
       }

@@ -16,6 +16,7 @@ from tests.imagegen import photo_like
 
 SIZES = ((1024, 768), (768, 1024), (390, 844))
 WAITING_ONE = "1 teko odottaa lähetystä"
+SENT = "Odottanut teko on nyt lähetetty taululle."
 
 
 @pytest.fixture
@@ -91,7 +92,7 @@ def test_without_javascript_the_server_keeps_the_photo(app, world, live_server, 
     page.click("#send-button")
 
     assert "Kuva on tallessa" in page.inner_text("#photo-kept")
-    assert page.evaluate("document.getElementById('photo-preview').naturalWidth") > 0
+    page.wait_for_function("document.getElementById('photo-preview').naturalWidth > 0")
     page.check("input[name=consent]")
     page.click("#send-button")
     page.wait_for_url(live_server + "/")
@@ -135,6 +136,14 @@ def outbox_count(page) -> str:
     return page.inner_text("#outbox-count")
 
 
+def wait_until_sent(page) -> None:
+    """Wait for the outbox to say its deeds went to the board."""
+    page.wait_for_function(
+        "sent => document.getElementById('outbox-count').textContent === sent", arg=SENT,
+        timeout=15_000,
+    )
+
+
 def test_a_deed_made_offline_is_sent_once_when_the_connection_returns(app, world, live_server,
                                                                        browser, photo):
     """Offline: the deed waits (count 1, on the form and on the board); online: it arrives once."""
@@ -151,7 +160,7 @@ def test_a_deed_made_offline_is_sent_once_when_the_connection_returns(app, world
     assert "Ei yhteyttä" in page.inner_text("#outbox-note")
     assert deeds_made(app) == []
     context.set_offline(False)  # the "online" event sends it
-    page.wait_for_selector("#outbox", state="hidden", timeout=15_000)
+    wait_until_sent(page)
     page.evaluate("window.TekotauluOutbox.flush()")  # one more try changes nothing
 
     page.goto(live_server + "/")
@@ -198,7 +207,7 @@ def test_a_lost_answer_after_the_commit_makes_no_second_deed(app, world, live_se
     with page.expect_response("**/api/deeds") as resent:
         page.click("#outbox-send")
     assert resent.value.status == 200  # the deed already made
-    page.wait_for_selector("#outbox", state="hidden")
+    wait_until_sent(page)
     assert [d for d, _ in deeds_made(app)] == ["Vastaus katosi."]
     context.close()
 
@@ -228,7 +237,7 @@ def test_a_lapsed_session_asks_to_sign_in_and_then_sends(app, world, live_server
     page.click("form[action='/logout'] button")
     page.wait_for_url(live_server + "/login")
     login(page, live_server)
-    page.wait_for_selector("#outbox", state="hidden", timeout=15_000)
+    wait_until_sent(page)
 
     assert [d for d, _ in deeds_made(app)] == ["Istunto ehti vanhentua."]
     context.close()
@@ -276,11 +285,13 @@ def test_the_app_shell_works_offline_and_goes_at_sign_out(world, live_server, br
     context = new_context(browser, service_workers="allow")
     page = context.new_page()
     login(page, live_server)
-    page.wait_for_function(f"({CACHED_PATHS})().then(p => p.includes('/deeds/new'))",
-                           timeout=15_000)
+    shell = ["/deeds/new", "/static/css/app.css", "/static/js/outbox.js",
+             "/static/manifest.webmanifest"]
+    page.wait_for_function(
+        f"shell => ({CACHED_PATHS})().then(p => shell.every(path => p.includes(path)))",
+        arg=shell, timeout=15_000,
+    )
     paths = page.evaluate(CACHED_PATHS)
-    assert {"/static/css/app.css", "/static/js/outbox.js", "/static/manifest.webmanifest"} <= set(
-        paths)
     assert all(p == "/deeds/new" or p.startswith("/static/") for p in paths), paths
 
     context.set_offline(True)
