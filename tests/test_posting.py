@@ -292,3 +292,39 @@ def test_erasing_a_user_takes_their_kept_photo_too(app, client, auth, world):
 
     assert count(app, PendingPhoto) == 0
     assert stored_keys(app) == set()
+
+
+# --- The PWA's server side ---------------------------------------------------------------------
+
+def test_the_service_worker_is_served_from_the_root_and_never_cached_long(client):
+    """Root scope allowed, checked for updates at once, a script type (nosniff is on)."""
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.content_type.startswith("text/javascript")
+    assert "caches" in response.get_data(as_text=True)
+
+
+def test_pages_link_the_manifest_and_icons(client, auth, world):
+    """The head names the manifest and the apple-touch icon; all of them are served."""
+    auth.login()
+    html = client.get("/").get_data(as_text=True)
+    manifest_url = re.search(r'<link rel="manifest" href="([^"]+)"', html).group(1)
+    with client.get(manifest_url) as manifest:
+        assert manifest.content_type == "application/manifest+json"
+        data = manifest.json
+    assert data["display"] == "standalone" and data["start_url"] == "/"
+    assert {"192x192", "512x512"} <= {icon["sizes"] for icon in data["icons"]}
+    assert any(icon.get("purpose") == "maskable" for icon in data["icons"])
+    for url in [icon["src"] for icon in data["icons"]] + ["/static/icons/apple-touch-icon.png"]:
+        with client.get(url) as icon:
+            assert icon.status_code == 200, url
+
+
+def test_logout_clears_the_cache_but_not_the_outbox(client, auth, world):
+    """"cache" goes (the shell holds the user's name and token); "storage" would take the
+    outbox's deeds from their makers."""
+    auth.login()
+    response = auth.logout()
+    assert response.headers["Clear-Site-Data"] == '"cache"'
