@@ -1,5 +1,6 @@
 """Tekotaulu: a private board of small deeds that delight customers."""
 
+import mimetypes
 import os
 import secrets
 import stat
@@ -13,6 +14,9 @@ from flask import Flask
 from sqlalchemy import Engine, event
 
 from app import config
+
+# The web app manifest's own type (Python's table lacks it; nosniff makes the type count).
+mimetypes.add_type("application/manifest+json", ".webmanifest")
 
 PRIVATE_FOLDER = 0o700  # the instance folder holds the database, the secret and the uploads
 PRIVATE_FILE = 0o600

@@ -189,6 +189,8 @@ SETTINGS: tuple[Setting, ...] = (
             "`flask retention run` deletes deeds older than this"),
     Setting("ORPHAN_GRACE_MINUTES", "TEKOTAULU_ORPHAN_GRACE_MINUTES", "60", count,
             "`flask storage check --fix` deletes only orphan files older than this"),
+    Setting("KEPT_PHOTO_MINUTES", "TEKOTAULU_KEPT_PHOTO_MINUTES", "30", count,
+            "how long a refused form's photo is kept for the next try"),
 )
 
 

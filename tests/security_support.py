@@ -81,6 +81,16 @@ def stored_files(app) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
 
 
+def kept_files(app) -> list[str]:
+    """The files of photos the server keeps for a refused form's next try, relative."""
+    from app.services import upkeep
+
+    with app.app_context():
+        keys = upkeep.kept_keys()
+        db.session.remove()
+    return sorted(keys)
+
+
 def row_counts(app) -> dict[str, int]:
     """How many deeds, photos, renditions and thanks exist."""
     with app.app_context():

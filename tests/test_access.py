@@ -20,6 +20,8 @@ from tests.imagegen import photo_like
 EXPECTED_PUBLIC = {
     "auth.login", "auth.second_factor", "auth.setup", "auth.set_language", "static",
     "pages.health", "pages.privacy",
+    # The service worker's code, public like /static/ (an update check may come signed out).
+    "pages.service_worker",
     # A projection link's pages: they answer only to a valid signed link (tests/test_authz.py).
     "projection.link_show", "projection.link_live", "projection.link_qr", "projection.link_photo",
 }

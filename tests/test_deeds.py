@@ -13,7 +13,7 @@ from PIL import Image
 
 from app.extensions import db
 from app.models import CustomerType, Deed, Photo, Rendition, Thanks, User
-from app.services import accounts, privacy
+from app.services import accounts, privacy, upkeep
 from app.services import deeds as deed_service
 from app.services.errors import NotFound
 from app.storage import StorageError
@@ -53,6 +53,15 @@ def row_counts(app) -> dict[str, int]:
 
 
 NOTHING = {"Deed": 0, "Photo": 0, "Rendition": 0}
+
+
+def kept_files(app) -> list[Path]:
+    """The files of photos kept for a refused form's next try."""
+    root = Path(app.config["UPLOAD_FOLDER"])
+    with app.app_context():
+        keys = upkeep.kept_keys()
+        db.session.remove()
+    return sorted(root / key for key in keys)
 
 
 def only_deed(app) -> dict:
@@ -300,14 +309,15 @@ REFUSALS = {
     "ancient-date": (lambda: {"happened_on": "1999-12-31"}, "Tarkista päivämäärä."),
     "missing-consent": (
         lambda: {"consent": None},
-        "Vahvista, että kuvassa olevalta henkilöltä on lupa.",
+        "Rastita ruutu, jos kuvassa ei ole tunnistettavia henkilöitä",
     ),
 }
 
 
 @pytest.mark.parametrize(("make_overrides", "message"), REFUSALS.values(), ids=REFUSALS.keys())
 def test_bad_input_is_refused_and_leaves_nothing(app, client, auth, world, make_overrides, message):
-    """Each bad input gives 400 and a Finnish message, and stores no row and no file."""
+    """Each bad input gives 400 and a Finnish message, and stores no deed row and no file but
+    those of a photo kept for the next try (only a good photo is kept)."""
     auth.login()
     data = deed_form(world.unit_id, photo=small_photo())
     data.update(make_overrides())
@@ -320,7 +330,8 @@ def test_bad_input_is_refused_and_leaves_nothing(app, client, auth, world, make_
     assert message in html
     assert "Traceback" not in html
     assert row_counts(app) == NOTHING
-    assert stored_files(app) == []
+    assert stored_files(app) == kept_files(app)
+    assert bool(kept_files(app)) == ("Kuva on tallessa" in html)
 
 
 def test_image_over_pixel_cap_is_refused(app_config, request):

@@ -18,6 +18,7 @@ from app.services.errors import NotAllowed, Refused
 from tests.conftest import deed_form
 from tests.security_support import (
     deed_keys,
+    kept_files,
     login,
     make_deed,
     make_user,
@@ -66,14 +67,15 @@ def test_consent_is_recorded_with_its_time(app, client, world):
 
 
 def test_deed_without_consent_is_refused(app, client, world):
-    """The form refuses it with the reason, and nothing is stored."""
+    """The form refuses it with the reason, and stores no deed: only the photo, kept a while
+    for the next try."""
     login(client, "aino")
     response = client.post("/deeds/new", data=deed_form(world.unit_id, consent=None),
                            content_type="multipart/form-data")
     assert response.status_code == 400
-    assert "Vahvista, että kuvassa olevalta henkilöltä on lupa." in response.text
+    assert "Rastita ruutu, jos kuvassa ei ole tunnistettavia henkilöitä" in response.text
     assert row_counts(app)["Deed"] == 0
-    assert stored_files(app) == []
+    assert stored_files(app) == kept_files(app)
 
 
 def test_service_refuses_a_deed_without_consent(app, world):

@@ -81,7 +81,11 @@ def logout():
     """End the session on the server and forget everything in the cookie but the language."""
     sign_in.end()
     flash(_("Olet kirjautunut ulos."))
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # The cached app shell holds this user's name and form token; "storage" would also wipe
+    # the outbox, whose deeds belong to their makers and wait for them to sign in again.
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 @bp.route("/setup", methods=["GET", "POST"])

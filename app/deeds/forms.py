@@ -3,13 +3,24 @@
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from werkzeug.datastructures import FileStorage
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
 
 from app.labels import choices
 from app.models import DESCRIPTION_MAX, CustomerType
+from app.services import board, deeds
 from app.services.deeds import PHOTO_ACCEPT
+from app.web.errors import REFUSALS
 from app.web.forms import Form
 from app.web.validation import one_file, plain_text, safe_filename
 
@@ -26,14 +37,27 @@ def strip_text(value: str | None) -> str | None:
     return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
+def has_file(data: object) -> bool:
+    """Tell whether a file was chosen (an empty file part has no name)."""
+    return isinstance(data, FileStorage) and bool(data)
+
+
+def photo_or_kept(form: "DeedForm", field: FileField) -> None:
+    """No new file is needed when the form carries a photo kept from the last try."""
+    if not has_file(field.data) and form.kept_photo.data:
+        raise StopValidation()
+
+
 class DeedForm(Form):
     """Photo, what was done, where, for whom, when, and consent."""
 
     photo = FileField(
         _l("Ota kuva tai valitse kuva"),
-        validators=[FileRequired(_l("Valitse kuva.")), one_file, safe_filename],
+        validators=[photo_or_kept, FileRequired(_l("Valitse kuva.")), one_file, safe_filename],
         render_kw={"accept": PHOTO_ACCEPT},
     )
+    # The one-time token of the photo the server kept after a refused form (no-JS path).
+    kept_photo = HiddenField()
     description = TextAreaField(
         _l("Mitä teit?"),
         filters=[strip_text],
@@ -59,8 +83,8 @@ class DeedForm(Form):
         validators=[InputRequired(_l("Anna päivämäärä."))],
     )
     consent = BooleanField(
-        _l("Kuvassa ei ole tunnistettavaa henkilöä, tai hän on antanut luvan"),
-        validators=[DataRequired(_l("Vahvista, että kuvassa olevalta henkilöltä on lupa."))],
+        _l("Kuvassa ei ole tunnistettavia henkilöitä, tai heiltä on lupa kuvaan."),
+        validators=[DataRequired(REFUSALS["consent_missing"].message)],
     )
     submit = SubmitField(_l("Lähetä"))
 
@@ -76,3 +100,41 @@ class DeedForm(Form):
     def chosen_customer_type(self) -> CustomerType | None:
         """Return the customer type, or None when not chosen."""
         return CustomerType(self.customer_type.data) if self.customer_type.data else None
+
+
+def deed_form(**kwargs) -> DeedForm:
+    """Build the form with the units to choose from and the user's last unit preselected."""
+    form = DeedForm(**kwargs)
+    form.unit.choices = [
+        (u.id, f"{u.name} ({u.municipality_name})") for u in board.places().units
+    ]
+    if not form.is_submitted() and current_user.default_unit_id:
+        form.unit.data = current_user.default_unit_id
+    return form
+
+
+def new_deed(form: DeedForm) -> deeds.NewDeed:
+    """Turn the validated form into the service's input."""
+    return deeds.NewDeed(
+        description=form.description.data,
+        unit_id=form.unit.data,
+        happened_on=form.happened_on.data,
+        customer_type=form.chosen_customer_type(),
+        consent=bool(form.consent.data),
+    )
+
+
+def uploads_of(form: DeedForm) -> list:
+    """The newly chosen photo as a stream to read from the start, or none."""
+    if not has_file(form.photo.data):
+        return []
+    form.photo.data.stream.seek(0)
+    return [form.photo.data.stream]
+
+
+def kept_claim(form: DeedForm) -> deeds.KeptPhotoClaim | None:
+    """The form's kept photo token, bound to this user's session, if it carries one."""
+    token = form.kept_photo.data
+    if not token or not current_user.is_authenticated:
+        return None
+    return deeds.KeptPhotoClaim(str(token)[:64], current_user.session_id)

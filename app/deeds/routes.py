@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.deeds import bp
-from app.deeds.forms import DeedForm
+from app.deeds.forms import DeedForm, deed_form, kept_claim, new_deed, uploads_of
 from app.services import board, deeds, photos, workshops
 from app.services.errors import NotFound, ServiceError
 from app.web import cards, params
@@ -13,30 +13,44 @@ from app.web.photos import send_photo
 from app.web.responses import add_refusal, done, form_page, safe_next
 
 
-def deed_form() -> DeedForm:
-    """Build the form with the units to choose from and the user's last unit preselected."""
-    form = DeedForm()
-    form.unit.choices = [
-        (u.id, f"{u.name} ({u.municipality_name})") for u in board.places().units
-    ]
-    if not form.is_submitted() and current_user.default_unit_id:
-        form.unit.data = current_user.default_unit_id
-    return form
-
-
 @bp.route("/deeds/new", methods=["GET", "POST"])
 def new():
-    """Show the form, or post the deed and go to the board."""
+    """Show the form, or post the deed and go to the board; a refused form keeps its photo."""
     form = deed_form()
     workshop = workshop_named_in(request.args)
-    if not form.validate_on_submit():
-        return form_page("deeds/new.html", form, workshop=workshop)
+    if form.validate_on_submit():
+        try:
+            deeds.post_deed(current_user, new_deed(form), uploads_of(form), kept=kept_claim(form))
+        except ServiceError as error:
+            add_refusal(form, error, fallback_field="photo")
+        else:
+            return done(url_for("board.index"), _("Kiitos! Tekosi on nyt taululla."), status=201)
+    keep_for_next_try(form)
+    return form_page("deeds/new.html", form, workshop=workshop, kept_thumb=kept_thumb_url(form))
+
+
+def keep_for_next_try(form: DeedForm) -> None:
+    """Keep a refused form's new photo on the server, so that the next try needs no new pick."""
+    uploads = uploads_of(form) if form.is_submitted() and not form.photo.errors else []
+    if not uploads:
+        return
     try:
-        deeds.create_deed(current_user, new_deed(form), [form.photo.data.stream])
-    except ServiceError as error:
+        form.kept_photo.data = deeds.keep_photo(
+            current_user.id, current_user.session_id, uploads[0]
+        )
+    except ServiceError as error:  # the photo itself is refused: say so now, not next time
+        form.kept_photo.data = ""
         add_refusal(form, error, fallback_field="photo")
-        return form_page("deeds/new.html", form, workshop=workshop)
-    return done(url_for("board.index"), _("Kiitos! Tekosi on nyt taululla."), status=201)
+
+
+def kept_thumb_url(form: DeedForm) -> str | None:
+    """Where the kept photo's thumbnail is, or None (and no token) when there is none to use."""
+    claim = kept_claim(form)
+    key = deeds.kept_thumb(current_user.id, claim) if claim else None
+    if key is None:
+        form.kept_photo.data = ""
+        return None
+    return url_for("deeds.photo", key=key)
 
 
 def workshop_named_in(args) -> str | None:
@@ -48,17 +62,6 @@ def workshop_named_in(args) -> str | None:
         return workshops.get_workshop(workshop_id).name
     except NotFound:  # deleted since the code was shown: the form works without it
         return None
-
-
-def new_deed(form: DeedForm) -> deeds.NewDeed:
-    """Turn the validated form into the service's input."""
-    return deeds.NewDeed(
-        description=form.description.data,
-        unit_id=form.unit.data,
-        happened_on=form.happened_on.data,
-        customer_type=form.chosen_customer_type(),
-        consent=bool(form.consent.data),
-    )
 
 
 @bp.route("/deeds/<int:deed_id>")

@@ -37,6 +37,8 @@ class Deed(db.Model):
         sa.Index("ix_deed_board", "visibility", "id"),
         sa.Index("ix_deed_board_municipality", "municipality_id", "visibility", "id"),
         sa.Index("ix_deed_board_unit", "unit_id", "visibility", "id"),
+        # A queued deed's client-made id: a retry of the same post finds the deed already made.
+        sa.UniqueConstraint("author_id", "client_id"),
         # Never reuse the id of an erased deed (SQLite would reuse the highest): cached cards,
         # audit entries and links name deeds by id.
         {"sqlite_autoincrement": True},
@@ -60,6 +62,8 @@ class Deed(db.Model):
     # Raised by every change to what the deed's card shows (text, place, byline, photos): the
     # rendered card is cached under (id, version, language), so a new version is a new entry.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The idempotency key a tablet's outbox sends with a deed (a UUID); None for plain forms.
+    client_id: Mapped[str | None] = mapped_column(sa.String(36))
 
     author: Mapped[User] = relationship()
     unit: Mapped[Unit] = relationship()
@@ -115,3 +119,19 @@ class Thanks(db.Model):
     deed_id: Mapped[int] = mapped_column(sa.ForeignKey("deed.id"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class PendingPhoto(db.Model):
+    """A processed photo kept for a short while after a refused form, for one session's retry."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # No foreign keys: the row outlives neither its session nor its minutes, and a sweep
+    # removes it with its files (an erased user's kept photo is gone within the same minutes).
+    user_id: Mapped[int] = mapped_column(index=True)
+    session_id: Mapped[int]
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, index=True
+    )
+    thumb_key: Mapped[str] = mapped_column(sa.String(200), index=True)
+    manifest: Mapped[str] = mapped_column(sa.Text)  # the stored photo's rows-to-be, as JSON

@@ -1,4 +1,6 @@
-"""Short pages for staff."""
+"""Short pages for staff, and the service worker's code."""
+
+from pathlib import Path
 
 from flask import current_app, render_template
 
@@ -17,3 +19,14 @@ def privacy():
 def health():
     """Answer 'ok' without a login, for load balancers (and as the load benchmark's baseline)."""
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """The service worker, from the root so that it may serve the deed form (no personal data)."""
+    code = (Path(current_app.static_folder) / "js" / "sw.js").read_text(encoding="utf-8")
+    return code, 200, {
+        "Content-Type": "text/javascript; charset=utf-8",
+        "Service-Worker-Allowed": "/",
+        "Cache-Control": "no-cache",  # a new version is found at once
+    }

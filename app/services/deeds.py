@@ -3,19 +3,21 @@
 import datetime as dt
 import hashlib
 import io
+import json
 import re
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from app import images
 from app.database import write_transaction
 from app.extensions import db
-from app.models import CustomerType, Deed, Photo, Rendition, Thanks, Unit, User
+from app.models import CustomerType, Deed, PendingPhoto, Photo, Rendition, Thanks, Unit, User
 from app.models.base import utcnow
 from app.permissions import Capability, may_see, require
 from app.services.errors import NotFound, Refused
@@ -29,6 +31,7 @@ SHARED_KEY = re.compile(r"photos/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]+")
 KEY_BATCH = 500  # shared keys checked per query
 # What the photo input offers to pick: exactly the formats the image pipeline decodes.
 PHOTO_ACCEPT = images.ACCEPT
+THUMB = "thumb"  # the rendition a kept photo is shown with on the form
 
 
 @dataclass(frozen=True)
@@ -43,30 +46,96 @@ class NewDeed:
 
 
 @dataclass(frozen=True)
-class StoredPhoto:
-    """A processed photo whose renditions are already in storage."""
+class StoredRendition:
+    """One rendition file in storage and what its row will say."""
 
-    processed: images.ProcessedImage
+    name: str
+    key: str
+    width: int
+    height: int
+    content_type: str
+    byte_size: int
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A processed photo whose renditions are already in storage (plain data: it can be kept)."""
+
+    width: int
+    height: int
+    placeholder: str
     content_hash: str
-    keys: dict[str, str]
+    renditions: list[StoredRendition]
+
+    @classmethod
+    def from_json(cls, text: str) -> "StoredPhoto":
+        """Read a kept photo's manifest back."""
+        data = json.loads(text)
+        renditions = [StoredRendition(**r) for r in data.pop("renditions")]
+        return cls(**data, renditions=renditions)
+
+
+@dataclass(frozen=True)
+class KeptPhotoClaim:
+    """Who asks to use a kept photo: the token the form carried, the user and their session."""
+
+    token: str
+    session_id: int
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A deed after posting: made now, or found already made under the same client id."""
+
+    deed: Deed
+    created: bool
 
 
 def create_deed(author: User, new: NewDeed, uploads: Sequence[BinaryIO]) -> Deed:
     """Process the photos, store their files, then commit the deed; on failure keep nothing."""
+    return post_deed(author, new, uploads).deed
+
+
+def post_deed(
+    author: User,
+    new: NewDeed,
+    uploads: Sequence[BinaryIO],
+    *,
+    client_id: str | None = None,
+    kept: KeptPhotoClaim | None = None,
+) -> Posted:
+    """Post a deed once per client id: a retry answers with the deed already made."""
+    if client_id and (existing := deed_by_client_id(author.id, client_id)):
+        return Posted(existing, created=False)
     if not new.consent:  # the poster did not confirm nobody identifiable is shown without consent
         raise Refused("consent_missing")
     unit = active_unit(new.unit_id)
+    kept_photo = kept_manifest(author.id, kept) if kept and not uploads else None
     db.session.commit()  # no read transaction stays open during image work
-    processed = [process_upload(upload) for upload in uploads]
     written: list[str] = []
     try:
-        stored = [store_photo(photo, data, written) for photo, data in processed]
+        stored = [store_photo(*process_upload(upload), written) for upload in uploads]
         with write_transaction():
-            deed = insert_deed(author, unit.id, new, stored)
+            if kept_photo is not None:
+                stored = [claim_kept(author.id, kept)]
+            deed = insert_deed(author, unit.id, new, stored, client_id)
+    except IntegrityError:
+        delete_files(written)
+        existing = deed_by_client_id(author.id, client_id) if client_id else None
+        if existing is None:
+            raise
+        return Posted(existing, created=False)  # a concurrent retry committed first
     except BaseException:
         delete_files(written)  # this upload's own files: no other row or upload can use them
         raise
-    return deed
+    return Posted(deed, created=True)
+
+
+def deed_by_client_id(author_id: int, client_id: str) -> Deed | None:
+    """Return the author's deed posted under this client id, if any."""
+    return db.session.scalar(
+        sa.select(Deed).where(Deed.author_id == author_id, Deed.client_id == client_id)
+    )
 
 
 def active_unit(unit_id: int) -> Unit:
@@ -100,14 +169,20 @@ def store_photo(processed: images.ProcessedImage, data: bytes, written: list[str
     """Save every rendition under keys of this upload's own; record each key before its write."""
     storage = current_storage()
     token = secrets.token_hex(UPLOAD_TOKEN_BYTES)
-    keys: dict[str, str] = {}
+    renditions: list[StoredRendition] = []
     for rendition in all_renditions(processed):
         key = rendition_key(rendition, token)
-        if key not in keys.values():  # a small photo's renditions can come out identical
+        if key not in written:  # a small photo's renditions can come out identical
             written.append(key)  # first, so that a write failing half-way is cleaned up too
             storage.save(key, rendition.data, rendition.content_type)
-        keys[rendition.name] = key
-    return StoredPhoto(processed, hashlib.sha256(data).hexdigest(), keys)
+        renditions.append(StoredRendition(
+            rendition.name, key, rendition.width, rendition.height, rendition.content_type,
+            len(rendition.data),
+        ))
+    return StoredPhoto(
+        processed.width, processed.height, processed.placeholder,
+        hashlib.sha256(data).hexdigest(), renditions,
+    )
 
 
 def all_renditions(processed: images.ProcessedImage) -> list[images.Rendition]:
@@ -124,7 +199,9 @@ def rendition_key(rendition: images.Rendition, token: str) -> str:
     return f"photos/{digest[:2]}/{digest}-{token}.{rendition.extension}"
 
 
-def insert_deed(author: User, unit_id: int, new: NewDeed, stored: list[StoredPhoto]) -> Deed:
+def insert_deed(
+    author: User, unit_id: int, new: NewDeed, stored: list[StoredPhoto], client_id: str | None
+) -> Deed:
     """Add the deed, photo and rendition rows, and remember the author's unit."""
     unit = active_unit(unit_id)
     deed = Deed(
@@ -136,34 +213,114 @@ def insert_deed(author: User, unit_id: int, new: NewDeed, stored: list[StoredPho
         customer_type=new.customer_type,
         consent_confirmed=new.consent,
         consent_confirmed_at=utcnow(),
+        client_id=client_id,
     )
     deed.photos = [photo_row(position, photo) for position, photo in enumerate(stored)]
     db.session.add(deed)
+    db.session.flush()  # a second deed under the same client id fails here, before the commit
     db.session.execute(sa.update(User).where(User.id == author.id).values(default_unit_id=unit.id))
     return deed
 
 
 def photo_row(position: int, stored: StoredPhoto) -> Photo:
     """Build the Photo row with one Rendition row per stored file."""
-    processed = stored.processed
     return Photo(
         position=position,
-        width=processed.width,
-        height=processed.height,
+        width=stored.width,
+        height=stored.height,
         content_hash=stored.content_hash,
-        placeholder=processed.placeholder,
-        renditions=[
-            Rendition(
-                name=r.name,
-                key=stored.keys[r.name],
-                width=r.width,
-                height=r.height,
-                content_type=r.content_type,
-                byte_size=len(r.data),
-            )
-            for r in all_renditions(processed)
-        ],
+        placeholder=stored.placeholder,
+        renditions=[Rendition(**asdict(r)) for r in stored.renditions],
     )
+
+
+def keep_photo(author_id: int, session_id: int, upload: BinaryIO) -> str:
+    """Process and store a photo of a refused form for a short while; return its one-time token."""
+    sweep_kept_photos()
+    db.session.commit()
+    written: list[str] = []
+    try:
+        stored = store_photo(*process_upload(upload), written)
+        token = secrets.token_urlsafe(24)
+        with write_transaction():
+            db.session.add(PendingPhoto(
+                token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                user_id=author_id,
+                session_id=session_id,
+                thumb_key=thumb_of(stored).key,
+                manifest=json.dumps(asdict(stored)),
+            ))
+    except BaseException:
+        delete_files(written)
+        raise
+    return token
+
+
+def thumb_of(stored: StoredPhoto) -> StoredRendition:
+    """The small rendition the form shows a kept photo with."""
+    by_name = {r.name: r for r in stored.renditions}
+    return by_name.get(THUMB) or min(stored.renditions, key=lambda r: r.width)
+
+
+def kept_query(author_id: int, claim: KeptPhotoClaim) -> sa.Select:
+    """The unexpired kept photo of this token, user and session."""
+    return sa.select(PendingPhoto).where(
+        PendingPhoto.token_hash == hashlib.sha256(claim.token.encode()).hexdigest(),
+        PendingPhoto.user_id == author_id,
+        PendingPhoto.session_id == claim.session_id,
+        PendingPhoto.created_at >= kept_cutoff(),
+    )
+
+
+def kept_manifest(author_id: int, claim: KeptPhotoClaim) -> StoredPhoto:
+    """Read a kept photo this user's session may use; refuse a gone, used or foreign one."""
+    row = db.session.scalar(kept_query(author_id, claim))
+    if row is None:
+        raise Refused("photo_kept_gone")
+    return StoredPhoto.from_json(row.manifest)
+
+
+def kept_thumb(author_id: int, claim: KeptPhotoClaim) -> str | None:
+    """The thumbnail key of a kept photo this session may use, or None."""
+    row = db.session.scalar(kept_query(author_id, claim))
+    return row.thumb_key if row else None
+
+
+def claim_kept(author_id: int, claim: KeptPhotoClaim) -> StoredPhoto:
+    """Take a kept photo for a deed inside the caller's write transaction: once, never twice."""
+    row = db.session.scalar(kept_query(author_id, claim))
+    if row is None:  # used by a parallel submit, or swept, since it was read
+        raise Refused("photo_kept_gone")
+    db.session.delete(row)
+    db.session.flush()
+    return StoredPhoto.from_json(row.manifest)
+
+
+def kept_cutoff() -> dt.datetime:
+    """Kept photos made before this moment are expired."""
+    return utcnow() - dt.timedelta(minutes=current_app.config["KEPT_PHOTO_MINUTES"])
+
+
+def remove_kept_photo_rows(user_id: int) -> list[str]:
+    """Delete a user's kept photos in the caller's transaction; return their file keys."""
+    rows = list(db.session.scalars(sa.select(PendingPhoto).where(PendingPhoto.user_id == user_id)))
+    for row in rows:
+        db.session.delete(row)
+    keys = [r.key for row in rows for r in StoredPhoto.from_json(row.manifest).renditions]
+    return list(dict.fromkeys(keys))
+
+
+def sweep_kept_photos() -> int:
+    """Delete expired kept photos, their rows first and then their files; return how many."""
+    with write_transaction():
+        rows = list(db.session.scalars(
+            sa.select(PendingPhoto).where(PendingPhoto.created_at < kept_cutoff())
+        ))
+        keys = [r.key for row in rows for r in StoredPhoto.from_json(row.manifest).renditions]
+        for row in rows:
+            db.session.delete(row)
+    delete_files(dict.fromkeys(keys))
+    return len(rows)
 
 
 def delete_files(keys: Iterable[str]) -> None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Deed, Photo, Rendition, User, Visibility
+from app.models import Deed, PendingPhoto, Photo, Rendition, User, Visibility
 from app.permissions import visible_to
 from app.services.board import BoardFilter, filtered
 from app.services.errors import NotFound
@@ -30,8 +30,29 @@ def visible_file(key: str, viewer: User | None) -> PhotoFile:
     )
     row = db.session.execute(query).first()
     if row is None:
-        raise NotFound("photo_not_found")
+        return kept_thumb_file(key, viewer)
     return PhotoFile(row.key, row.content_type)
+
+
+def kept_thumb_file(key: str, viewer: User | None) -> PhotoFile:
+    """The thumbnail of a photo kept for the viewer's refused form; else NotFound."""
+    if viewer is None or not viewer.is_authenticated:
+        raise NotFound("photo_not_found")
+    found = db.session.scalar(
+        sa.select(PendingPhoto.thumb_key).where(
+            PendingPhoto.thumb_key == key, PendingPhoto.user_id == viewer.id
+        )
+    )
+    if found is None:
+        raise NotFound("photo_not_found")
+    return PhotoFile(key, images_type(key))
+
+
+def images_type(key: str) -> str:
+    """The content type of a stored rendition, told by its extension."""
+    return {"webp": "image/webp", "avif": "image/avif", "png": "image/png"}.get(
+        key.rsplit(".", 1)[-1], "image/jpeg"
+    )
 
 
 def file_in_filter(key: str, filters: BoardFilter) -> PhotoFile:

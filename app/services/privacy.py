@@ -136,6 +136,7 @@ def erase_user(actor: User, user_id: int) -> int:
         _withdraw_thanks(user_id)
         deed_ids = list(db.session.scalars(sa.select(Deed.id).where(Deed.author_id == user_id)))
         keys = [key for deed_id in deed_ids for key in deeds.remove_deed_rows(deed_id)]
+        keys += deeds.remove_kept_photo_rows(user_id)
         db.session.execute(sa.delete(UnitSupervisor).where(UnitSupervisor.user_id == user_id))
         # The log keeps what they did, not who they were: no username (the page says so).
         db.session.execute(

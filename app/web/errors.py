@@ -38,7 +38,10 @@ REFUSALS: dict[str, Refusal] = {
     "not_allowed": Refusal(403, _l("Sinulla ei ole oikeutta tähän.")),
     "refused": Refusal(400, _l("Tiedoissa oli jotain vikaa. Tarkista ne ja yritä uudelleen.")),
     "consent_missing": Refusal(
-        400, _l("Vahvista, että kuvassa olevalta henkilöltä on lupa."), "consent"
+        400,
+        _l("Rastita ruutu, jos kuvassa ei ole tunnistettavia henkilöitä tai heiltä on lupa "
+           "kuvaan."),
+        "consent",
     ),
     "unit_unknown": Refusal(400, _l("Valitse yksikkö listasta."), "unit"),
     "photo_empty": Refusal(
@@ -53,6 +56,10 @@ REFUSALS: dict[str, Refusal] = {
             "Tätä kuvamuotoa ei voi käyttää. Valitse JPEG-, PNG-, WebP-, HEIC-, AVIF- tai "
             "GIF-kuva."
         ),
+        "photo",
+    ),
+    "photo_kept_gone": Refusal(
+        400, _l("Edellinen kuva ei ole enää tallessa. Ota kuva uudelleen tai valitse kuva."),
         "photo",
     ),
     "photo_too_many_pixels": Refusal(
@@ -201,11 +208,14 @@ def wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
-def error_response(code: int, message: str):
-    """A Finnish error page, or JSON for scripts and under /api/, with the status."""
+def error_response(code: int, message: str, reason: str | None = None):
+    """A Finnish error page, or JSON for scripts and under /api/, with the status.
+
+    A reason in the JSON lets a script act on the kind of error (e.g. fetch a new token).
+    """
     log_http_error(code)
     if request.path.startswith("/api/") or wants_json():
-        return jsonify(error=message), code
+        return jsonify(error=message, **({"reason": reason} if reason else {})), code
     return render_template("errors/error.html", code=code, message=message), code
 
 
@@ -247,7 +257,7 @@ def handle_csrf_error(error: CSRFError):
     """A missing or stale form token: say how to recover instead of a bare 400."""
     return error_response(400, _(
         "Lomake on vanhentunut. Päivitä sivu ja yritä uudelleen."
-    ))
+    ), reason="csrf")
 
 
 def handle_unexpected_error(error: Exception):

@@ -30,7 +30,7 @@ from app.web.forms import malformed
 PUBLIC_ENDPOINTS = frozenset(
     {"auth.login", "auth.second_factor", "auth.setup", "static", "auth.set_language",
      "pages.health", "pages.privacy", "projection.link_show", "projection.link_live",
-     "projection.link_qr", "projection.link_photo"}
+     "projection.link_qr", "projection.link_photo", "pages.service_worker"}
 )
 # What a person may still reach while the app waits for a new password or a second factor.
 ALWAYS_REACHABLE = PUBLIC_ENDPOINTS | {"auth.logout"}

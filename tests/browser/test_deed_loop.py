@@ -112,8 +112,8 @@ def test_large_photo_is_shrunk_in_the_browser_with_progress(
     assert "Kiitos! Tekosi on nyt taululla." in page.inner_text(".flash")
     with app.app_context():
         stored = db.session.scalars(sa.select(Photo)).one()
-        # Upright portrait, shrunk to 2048 px on the long side before it left the browser.
-        assert (stored.width, stored.height) == (1536, 2048)
+        # Upright portrait, shrunk to 1920 px on the long side before it left the browser.
+        assert (stored.width, stored.height) == (1440, 1920)  # the largest rendition
 
 
 def test_refusal_shows_the_message_in_the_form(app, world, live_server, page, tmp_path):
@@ -126,7 +126,7 @@ def test_refusal_shows_the_message_in_the_form(app, world, live_server, page, tm
     page.click("#send-button")
     error = page.locator(".field-error")
     error.first.wait_for()
-    assert "Vahvista" in error.first.inner_text()
+    assert "Rastita ruutu" in error.first.inner_text()
     assert page.url == live_server + "/deeds/new"
     assert page.input_value("textarea[name=description]") == "Unohdin luvan."
     with app.app_context():
