@@ -153,13 +153,19 @@
   if (!board) { return; }
   layout();
   // Another width wraps the words differently: every card's height changes, so lay out again.
+  // The board's own size, not the window's: a scroll bar that comes or goes changes it too.
   var resizeTimer;
-  window.addEventListener("resize", function () {
+  function layoutSoon() {
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(function () {
       if (board.clientWidth !== laidOutWidth) { layout(); }
     }, 150);
-  });
+  }
+  if ("ResizeObserver" in window) {
+    new ResizeObserver(layoutSoon).observe(board);
+  } else {
+    window.addEventListener("resize", layoutSoon);
+  }
 
   var more = document.getElementById("load-more");
   if (more) {

@@ -96,6 +96,20 @@ def test_phone_board_has_two_columns_that_fetch_small_photos(app, world, browser
     page.context.close()
 
 
+def test_turning_the_tablet_lays_the_cards_out_again(app, world, browser, live_server):
+    """A new width (a turned tablet) gives new columns, still without overlaps or holes."""
+    ids = add_varied_deeds(app, world, 9)
+    page = open_board(browser, live_server, (1024, 768))
+    page.set_viewport_size({"width": 768, "height": 1024})
+    page.wait_for_function("() => new Set([...document.querySelectorAll('#board .card')]"
+                           ".map(c => c.getBoundingClientRect().left)).size === 2")
+    page.wait_for_timeout(300)  # the layout waits for the resizing to settle
+    boxes = page.evaluate(CARD_BOXES)
+    assert [box["id"] for box in boxes] == ids[::-1]
+    assert_masonry(boxes, 2)
+    page.context.close()
+
+
 def test_load_more_keeps_date_order_and_the_masonry(app_config, request, browser, live_server):
     """Cards that "load more" brings come after the others in the DOM and fill the columns."""
     app_config["BOARD_PAGE_SIZE"] = 4
@@ -107,6 +121,25 @@ def test_load_more_keeps_date_order_and_the_masonry(app_config, request, browser
     boxes = page.evaluate(CARD_BOXES)
     assert [box["id"] for box in boxes] == ids[::-1]
     assert_masonry(boxes, 2)
+    page.context.close()
+
+
+def test_choosing_a_municipality_narrows_the_unit_list_at_once(app, world, browser,
+                                                               live_server):
+    """Before the page reloads (slow on a weak link), only that municipality's units are left."""
+    add_deed(app, world.unit_id, "Juvan teko")
+    add_deed(app, world.other_unit_id, "Sulkavan teko")
+    page = open_board(browser, live_server, PHONE)
+    page.evaluate("() => { HTMLFormElement.prototype.submit = () => {}; }")  # stay on the page
+    juva = page.eval_on_selector(
+        "#filter-municipality", "s => [...s.options].find(o => o.text === 'Juva').value")
+    page.select_option("#filter-unit", str(world.other_unit_id))
+    page.select_option("#filter-municipality", juva)
+    choosable = page.eval_on_selector_all(
+        "#filter-unit option", "os => os.filter(o => !o.disabled && !o.parentNode.disabled)"
+                               ".map(o => o.value)")
+    assert choosable == ["", str(world.unit_id)]
+    assert page.input_value("#filter-unit") == ""
     page.context.close()
 
 
