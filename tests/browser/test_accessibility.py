@@ -1,5 +1,5 @@
 """axe-core on every page, as the role that sees it, at the three sizes people use: no serious or
-critical violation, and a main heading on each.
+critical violation, a main heading on each, and every control at least 44x44 px.
 
 axe-core is a test tool: vendored under static/vendor/axe-core/ (scripts/vendor.sh) and injected
 here, never loaded by a page. Injecting a script needs the context to bypass the page's CSP.
@@ -25,6 +25,20 @@ ALSO = ("page-has-heading-one",)
 # explained. Empty now; an entry would be removed once the page's owner has fixed it.
 KNOWN: frozenset[tuple[str, str]] = frozenset()
 
+TOUCH = 44  # px, the smallest target a finger hits reliably
+
+# Every visible control, measured with its labels: a checkbox or a hidden file input is
+# tapped through its (big) label.
+TARGETS = """() => [...document.querySelectorAll(
+    'a[href], button, select, summary, input:not([type=hidden]), textarea')]
+  .filter(el => el.getClientRects().length && !el.closest('[hidden], .skip-link'))
+  .map(el => {
+    const boxes = [el, ...(el.labels || [])].map(e => e.getBoundingClientRect());
+    return {what: el.outerHTML.slice(0, 90),
+            width: Math.max(...boxes.map(b => b.width)),
+            height: Math.max(...boxes.map(b => b.height))};
+  })"""
+
 AXE_RUN = """() => axe.run(document, {resultTypes: ["violations"]}).then(result =>
   result.violations.map(v => ({id: v.id, impact: v.impact,
                                targets: v.nodes.map(n => n.target.join(" "))})))"""
@@ -47,14 +61,22 @@ def known(path: str, rule: str) -> bool:
     return any(path.startswith(prefix) and rule == known_rule for prefix, known_rule in KNOWN)
 
 
+def small_targets(page) -> list[dict]:
+    """The page's controls smaller than a fingertip (44x44 px)."""
+    return [t for t in page.evaluate(TARGETS)
+            if t["width"] < TOUCH - 0.5 or t["height"] < TOUCH - 0.5]
+
+
 def check(page, base: str, path: str, size, problems: list[str], expect=None) -> None:
-    """Open a page and add its violations (or a wrong landing place) to the problems."""
+    """Open a page; add its axe violations, small targets or wrong landing place to problems."""
     response = page.goto(base + path)
     page.wait_for_load_state("load")
     if expect is not None and (response.status != expect or page.url != base + path):
         problems.append(f"{path} at {size}: {response.status} at {page.url}, expected {expect}")
     for problem in serious_violations(page, path):
         problems.append(f"{path} at {size[0]}x{size[1]}: {problem}")
+    for target in small_targets(page):
+        problems.append(f"{path} at {size[0]}x{size[1]}: under {TOUCH} px: {target}")
 
 
 def log_in(context, base: str, username: str, problems: list[str], size) -> None:
@@ -137,7 +159,8 @@ def new_context(browser, app, size):
 
 
 def test_no_serious_axe_violation_on_any_page(app, world, browser, live_server):
-    """Each page at 1024x768, 768x1024 and 390x844: axe finds nothing serious or critical."""
+    """Each page at 1024x768, 768x1024 and 390x844: axe finds nothing serious or critical,
+    and no control is smaller than a fingertip."""
     problems: list[str] = []
     roles = ("aino", "riitta", "kalle", "admin")
     contexts = {}

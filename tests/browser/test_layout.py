@@ -4,6 +4,7 @@ and a landscape deed page with "Kiitos!" above the fold."""
 
 import pytest
 
+from tests.browser.test_accessibility import TOUCH, small_targets
 from tests.browser.test_board_scripts import log_in
 from tests.imagegen import photo_like
 from tests.test_board import add_deed
@@ -14,7 +15,6 @@ WORDS = ("Leivoin pullaa.", "Kannoin ruokakassit asiakkaan keittiöön asti, kun
          "liukkaat ja hänen selkänsä oli kipeä.", "Siivosin kahvihuoneen.")
 SIZES = ((1024, 768), (768, 1024), (390, 844))
 PHONE = (390, 844)
-TOUCH = 44  # px, the smallest target a finger hits reliably
 
 CARD_BOXES = """() => [...document.querySelectorAll('#board .card')].map(card => {
   const box = card.getBoundingClientRect();
@@ -174,16 +174,6 @@ def test_user_menu_closes_on_outside_tap_and_escape(app, world, browser, live_se
     page.context.close()
 
 
-TARGETS = """() => [...document.querySelectorAll(
-    'a[href], button, select, summary, input:not([type=hidden]), textarea')]
-  .filter(el => el.offsetParent !== null || getComputedStyle(el).position === 'fixed')
-  .filter(el => !el.closest('.skip-link, [hidden]') && !el.classList.contains('skip-link'))
-  .map(el => {
-    const box = el.getBoundingClientRect();
-    return {what: el.outerHTML.slice(0, 90), width: box.width, height: box.height};
-  })"""
-
-
 @pytest.mark.parametrize("path", ["/", "/?municipality=1", "/deeds/1"])
 def test_touch_targets_are_at_least_44_px(app, world, browser, live_server, path):
     """Every control on the board and the deed page, at every size, is 44x44 px or more."""
@@ -191,8 +181,7 @@ def test_touch_targets_are_at_least_44_px(app, world, browser, live_server, path
     for size in SIZES:
         page = open_board(browser, live_server, size, path)
         page.locator("details.nav-menu summary").click()  # its links count too
-        small = [t for t in page.evaluate(TARGETS)
-                 if t["width"] < TOUCH - 0.5 or t["height"] < TOUCH - 0.5]
+        small = small_targets(page)
         assert not small, f"targets under {TOUCH} px at {size} on {path}: {small}"
         page.context.close()
 
