@@ -79,7 +79,7 @@ def check(page, base: str, path: str, size, problems: list[str], expect=None) ->
         problems.append(f"{path} at {size[0]}x{size[1]}: under {TOUCH} px: {target}")
 
 
-def log_in(context, base: str, username: str, problems: list[str], size) -> None:
+def log_in(app, context, base: str, username: str, problems: list[str], size) -> None:
     """Log in through the form (checking the login page and, for the admin, the code page)."""
     page = context.new_page()
     check(page, base, "/login", size, problems)
@@ -90,7 +90,7 @@ def log_in(context, base: str, username: str, problems: list[str], size) -> None
     if "/login/code" in page.url:
         for problem in serious_violations(page, "/login/code"):
             problems.append(f"/login/code at {size[0]}x{size[1]}: {problem}")
-        page.fill("input[name=code]", recovery_code(context.app, username))
+        page.fill("input[name=code]", recovery_code(app, username))
         page.click("button[type=submit]")
         page.wait_for_load_state("load")
     assert page.url == base + "/", f"{username} did not land on the board: {page.url}"
@@ -150,12 +150,10 @@ def pages_by_role(world, juva: int, c: dict) -> dict[str | None, list[tuple[str,
     }
 
 
-def new_context(browser, app, size):
+def new_context(browser, size):
     """A context at this size that may inject axe despite the CSP."""
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]},
-                                  locale="fi-FI", bypass_csp=True)
-    context.app = app  # for recovery codes
-    return context
+    return browser.new_context(viewport={"width": size[0], "height": size[1]},
+                               locale="fi-FI", bypass_csp=True)
 
 
 def test_no_serious_axe_violation_on_any_page(app, world, browser, live_server):
@@ -165,10 +163,10 @@ def test_no_serious_axe_violation_on_any_page(app, world, browser, live_server):
     roles = ("aino", "riitta", "kalle", "admin")
     contexts = {}
     for size in SIZES:  # the empty board first, before any deed exists
-        contexts[size] = {None: new_context(browser, app, size)}
+        contexts[size] = {None: new_context(browser, size)}
         for role in roles:
-            contexts[size][role] = new_context(browser, app, size)
-            log_in(contexts[size][role], live_server, role, problems, size)
+            contexts[size][role] = new_context(browser, size)
+            log_in(app, contexts[size][role], live_server, role, problems, size)
         page = contexts[size]["aino"].new_page()
         check(page, live_server, "/", size, problems, expect=200)
         assert page.locator(".empty-board").count() == 1, "the board should be empty here"
