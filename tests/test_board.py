@@ -5,6 +5,7 @@ import io
 import re
 from html.parser import HTMLParser
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
@@ -129,9 +130,89 @@ def test_filters_by_municipality_and_unit(app, client, auth, world):
     assert card_ids(board(client, f"?municipality={municipality_id(app, 'Rantasalmi')}")) == []
     assert card_ids(board(client, f"?unit={world.other_unit_id}")) == [sulkava]
     assert card_ids(board(client, f"?unit={world.unit_id}")) == [juva]
-    both = f"?municipality={municipality_id(app, 'Juva')}&unit={world.other_unit_id}"
-    assert card_ids(board(client, both)) == []
     assert card_ids(board(client, "?unit=&municipality=")) == [sulkava, juva]
+
+
+def unit_options(html: str) -> str:
+    """The board filter's unit list."""
+    return re.search(r'<select id="filter-unit".*?</select>', html, re.S).group(0)
+
+
+def test_unit_outside_the_municipality_is_left_out(app, client, auth, world):
+    """A unit of another municipality (an old link, no script) is ignored, not an empty board."""
+    juva = add_deed(app, world.unit_id, "Juvan teko")
+    add_deed(app, world.other_unit_id, "Sulkavan teko")
+    auth.login()
+
+    html = board(client, f"?municipality={municipality_id(app, 'Juva')}&unit={world.other_unit_id}")
+
+    assert card_ids(html) == [juva]
+    assert f'value="{world.other_unit_id}"' not in unit_options(html), "the stale unit is gone"
+
+
+def test_unit_list_follows_the_chosen_municipality(app, client, auth, world):
+    """With a municipality chosen, the unit list holds only that municipality's units."""
+    add_deed(app, world.unit_id, "Juvan teko")
+    auth.login()
+
+    everything = unit_options(board(client))
+    assert f'<option value="{world.unit_id}"' in everything
+    assert f'<option value="{world.other_unit_id}"' in everything
+    juva = unit_options(board(client, f"?municipality={municipality_id(app, 'Juva')}"))
+    assert f'<option value="{world.unit_id}"' in juva
+    assert f'<option value="{world.other_unit_id}"' not in juva
+
+
+def test_filter_matching_nothing_says_so_and_offers_to_clear(app, client, auth, world):
+    """An empty filtered board does not ask for the first deed: it offers to clear the filter."""
+    add_deed(app, world.unit_id, "Juvan teko")
+    auth.login()
+
+    html = board(client, f"?unit={world.other_unit_id}")
+
+    assert EMPTY_BOARD not in html
+    assert "Yksikään teko ei osu rajaukseen." in html
+    assert re.search(r'<a class="button" href="/">Näytä kaikki teot</a>', html)
+    assert "Yksikään teko ei osu rajaukseen." not in board(client)
+
+
+def test_card_links_carry_the_filter_back_from_the_deed_page(app, client, auth, world):
+    """A card opened on a filtered board leads "Takaisin taululle" to the same filter."""
+    deed_id = add_deed(app, world.unit_id, "Juvan teko")
+    auth.login()
+    juva = municipality_id(app, "Juva")
+
+    html = board(client, f"?municipality={juva}")
+    link = f"/deeds/{deed_id}?municipality={juva}"
+    assert f'href="{link}"' in html
+    assert f'href="/deeds/{deed_id}"' in board(client), "the unfiltered board links plainly"
+    deed_page = client.get(link).get_data(as_text=True)
+    assert f'href="/?municipality={juva}">Takaisin taululle</a>' in deed_page
+    assert f'name="next" value="{link}"' in deed_page, "a thanks without script comes back too"
+
+
+@pytest.mark.parametrize("query", ["?unit=//evil.example", "?municipality=https://evil.example",
+                                   "?round=javascript:alert(1)", "?unit=1%0d%0aX:1"])
+def test_deed_page_back_link_takes_only_numbers(app, client, auth, world, query):
+    """Anything but a number (or round=open) in the back link is a Finnish 400, never a link out."""
+    deed_id = add_deed(app, world.unit_id, "Juvan teko")
+    auth.login()
+
+    response = client.get(f"/deeds/{deed_id}{query}")
+
+    assert response.status_code == 400
+    assert "Virheellinen hakuehto" in response.get_data(as_text=True)
+    assert not re.search(r'href="[^"]*evil', response.get_data(as_text=True))
+
+
+def test_deed_page_back_link_keeps_the_open_round(app, client, auth, world):
+    """round=open is the one word the back link carries."""
+    deed_id = add_deed(app, world.unit_id, "Juvan teko")
+    auth.login()
+
+    html = client.get(f"/deeds/{deed_id}?round=open&unit={world.unit_id}").get_data(as_text=True)
+
+    assert f'href="/?unit={world.unit_id}&amp;round=open">Takaisin taululle</a>' in html
 
 
 def test_filter_is_shown_as_selected(app, client, auth, world):

@@ -27,7 +27,7 @@ def choose(client, lang: str) -> None:
 def count_label(html: str, deed_id: int) -> str:
     """The spoken label of a deed's thanks count on a page."""
     card = re.search(rf'data-deed-id="{deed_id}".*?</article>', html, re.S).group(0)
-    return re.search(r'class="thanks-count" aria-label="([^"]*)"', card).group(1)
+    return re.search(r'class="visually-hidden thanks-count-label"> ([^<]*)<', card).group(1)
 
 
 def thank(app, username: str, deed_id: int) -> None:
@@ -49,7 +49,8 @@ def test_the_thanks_count_is_said_in_the_right_form(app, client, world, lang):
         expected = THANKS[lang][count]
         assert count_label(client.get("/").get_data(as_text=True), deed_id) == expected
         page = client.get(f"/deeds/{deed_id}").get_data(as_text=True)
-        assert f'class="thanks-count" aria-label="{expected}">{count}<' in page
+        assert f'aria-hidden="true">{count}</span>' in page
+        assert f'thanks-count-label"> {expected}<' in page
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -8,9 +8,14 @@ from app.services import board
 from app.web import cards, params
 
 
-def requested_page() -> tuple[board.BoardFilter, board.BoardPage]:
-    """Read the filter and cursor from the URL and fetch that page of the board."""
+def requested_page(places: board.Places | None = None) -> tuple[board.BoardFilter, board.BoardPage]:
+    """Read the filter and cursor from the URL and fetch that page of the board.
+
+    With the places at hand, a unit outside the chosen municipality is left out of the filter.
+    """
     filters = params.board_filter(request.args)
+    if places is not None:
+        filters = places.consistent(filters)
     cursor = params.cursor(request.args)
     size = current_app.config["BOARD_PAGE_SIZE"]
     return filters, board.board_page(current_user, filters, cursor, size)
@@ -19,13 +24,14 @@ def requested_page() -> tuple[board.BoardFilter, board.BoardPage]:
 @bp.route("/")
 def index():
     """Show the newest deeds as a masonry of photo cards."""
-    filters, page = requested_page()
+    places = board.places()
+    filters, page = requested_page(places)
     return render_template(
         "board/index.html",
         page=page,
-        cards_html=cards.page_html(page),
+        cards_html=cards.page_html(page, link_args=params.filter_args(filters)),
         filters=filters,
-        places=board.places(),
+        places=places,
         more_url=more_url("board.index", filters, page),
         more_cards_url=more_url("board.more", filters, page),
     )
@@ -34,8 +40,9 @@ def index():
 @bp.route("/board/more")
 def more():
     """The next page's cards as HTML, for "load more" (the same partial as the board)."""
-    _filters, page = requested_page()
-    response = make_response(cards.page_html(page, first_screen=False))
+    filters, page = requested_page()
+    link_args = params.filter_args(filters)
+    response = make_response(cards.page_html(page, first_screen=False, link_args=link_args))
     response.headers["X-Next-Cursor"] = str(page.next_cursor or "")
     return response
 

@@ -73,6 +73,7 @@ def show(deed_id: int):
         card=card,
         thanked=bool(board.thanked_by(current_user, [deed_id])),
         thanks_texts=cards.thanks_texts(),
+        board_url=url_for("board.index", **params.board_link_args(request.args)),
     )
 
 

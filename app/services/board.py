@@ -3,7 +3,7 @@
 import datetime as dt
 import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 
@@ -146,6 +146,13 @@ class Places:
         for unit in self.units:
             groups.setdefault(unit.municipality_name, []).append(unit)
         return list(groups.items())
+
+    def consistent(self, filters: BoardFilter) -> BoardFilter:
+        """The filter without a unit outside the chosen municipality (an old link, no script)."""
+        unit = next((u for u in self.units if u.id == filters.unit_id), None)
+        if unit and filters.municipality_id not in (None, unit.municipality_id):
+            return replace(filters, unit_id=None)
+        return filters
 
 
 def board_page(viewer: User, filters: BoardFilter, cursor: int | None, limit: int) -> BoardPage:

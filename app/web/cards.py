@@ -11,9 +11,10 @@ viewer's own thanks picks one outside the cache, so no entry belongs to a person
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import current_app, url_for
 from flask_babel import get_locale, ngettext
@@ -188,16 +189,21 @@ def card_json(card: Card, thanked: bool) -> dict[str, Any]:
     return data
 
 
-def page_html(page: BoardPage, first_screen: bool = True) -> Markup:
+def page_html(
+    page: BoardPage, first_screen: bool = True, link_args: Mapping[str, object] | None = None
+) -> Markup:
     """The cards of a board page, rendered by the one partial, from the cache where possible.
 
     On the first screen the first few photos load at once; further pages load them lazily.
+    `link_args` (the board's filter) ride along on each card's link, so that the deed page
+    leads back to the same filtered board.
     """
     cache = _cache()
     locale = str(get_locale() or "fi")
     eager = EAGER_CARDS if first_screen else 0
+    query = urlencode({k: v for k, v in (link_args or {}).items() if v is not None})
     keys = {
-        ref.id: (ref.id, ref.version, ref.thanks_count, locale, index < eager)
+        ref.id: (ref.id, ref.version, ref.thanks_count, locale, index < eager, query)
         for index, ref in enumerate(page.refs)
     }
     rendered = {deed_id: cache.get(key) for deed_id, key in keys.items()}
@@ -206,19 +212,22 @@ def page_html(page: BoardPage, first_screen: bool = True) -> Markup:
         texts = thanks_texts()
         for card in cards_of(missing):  # a deed gone since the page was read is left out
             key = keys[card.id]
-            rendered[card.id] = cache.put(key, _render(card, key[2], key[4], texts))
+            href = f"{card.url}?{query}" if query else card.url
+            rendered[card.id] = cache.put(key, _render(card, key[2], key[4], texts, href))
     return Markup("").join(
         rendered[ref.id].for_viewer(ref.thanked) for ref in page.refs if rendered[ref.id]
     )
 
 
-def _render(card: Card, thanks_count: int, eager: bool, texts: ThanksTexts) -> RenderedCard:
+def _render(
+    card: Card, thanks_count: int, eager: bool, texts: ThanksTexts, href: str
+) -> RenderedCard:
     """Render a card through the partial, as each kind of viewer sees it."""
     # A macro called from Python returns Markup already (the environment autoescapes).
     partial = _partial()
     max_width = current_app.config["CARD_MAX_WIDTH"]
     return RenderedCard(
-        *(partial.card(card, thanks_count, thanked, eager, max_width, texts)
+        *(partial.card(card, thanks_count, thanked, eager, max_width, texts, href)
           for thanked in (False, True))
     )
 

@@ -65,6 +65,20 @@ def filter_args(filters: BoardFilter) -> dict[str, object]:
     }
 
 
+def board_link_args(args: Mapping[str, str]) -> dict[str, object]:
+    """The board filter a page was opened from, checked, to link back to the same board.
+
+    Only numbers (and round=open) pass, and the link is built by url_for: never a redirect
+    elsewhere.
+    """
+    open_round = args.get("round", "").strip() == OPEN_ROUND
+    return {
+        "municipality": positive_int(args, "municipality"),
+        "unit": positive_int(args, "unit"),
+        "round": OPEN_ROUND if open_round else positive_int(args, "round"),
+    }
+
+
 def cursor(args: Mapping[str, str]) -> int | None:
     """Return the cursor (the id of the last deed already shown)."""
     return positive_int(args, "cursor")

@@ -1,10 +1,8 @@
-// The board: masonry columns, placeholders, "load more" over /api/deeds, one-tap thanks.
+// The board: masonry in date order, placeholders, "load more" over /api/deeds, one-tap thanks.
 (function () {
   "use strict";
 
   document.documentElement.classList.add("js");  // filters submit themselves: no button needed
-  var MIN_COLUMN = 280;
-  var GAP = 16;
   var board = document.getElementById("board");
 
   function showPlaceholders(root) {
@@ -15,35 +13,53 @@
     });
   }
 
-  // Masonry: keep reading order left to right by putting each card in the shortest column.
-  function columnCount() {
-    var width = board.clientWidth;
-    return Math.max(1, Math.min(5, Math.floor((width + GAP) / (MIN_COLUMN + GAP))));
-  }
+  // Masonry: each card goes into the shortest column as explicit grid rows, while the DOM
+  // (and so tab and screen-reader order) stays newest first. Without script: a plain grid.
+  var ROW = 4;  // px, .board.is-masonry's grid-auto-rows
+  var heights = [];  // rows used in each column so far
+  var laidOutWidth = 0;
 
   function cards() {
     return Array.prototype.slice.call(board.querySelectorAll(".card"));
   }
 
-  function layout() {
-    var all = cards();
-    var count = columnCount();
-    board.innerHTML = "";
-    board.classList.add("is-masonry");
-    for (var i = 0; i < count; i++) {
-      var column = document.createElement("div");
-      column.className = "board-column";
-      board.appendChild(column);
-    }
-    all.forEach(place);
-    board.dataset.columns = String(count);
+  function gap() {
+    return parseFloat(getComputedStyle(board).columnGap) || 0;
   }
 
-  function place(card) {
-    var columns = board.querySelectorAll(".board-column");
-    var shortest = columns[0];
-    columns.forEach(function (c) { if (c.offsetHeight < shortest.offsetHeight) { shortest = c; } });
-    shortest.appendChild(card);
+  function columnCount() {
+    return getComputedStyle(board).gridTemplateColumns.split(" ").filter(Boolean).length;
+  }
+
+  function shortestColumn() {
+    var best = 0;
+    for (var i = 1; i < heights.length; i++) { if (heights[i] < heights[best]) { best = i; } }
+    return best;
+  }
+
+  // Read every height first, then write every position: one reflow, not one per card.
+  function placeAll(list) {
+    var space = gap();
+    var rows = list.map(function (card) {
+      return Math.ceil((card.getBoundingClientRect().height + space) / ROW);
+    });
+    list.forEach(function (card, index) {
+      var column = shortestColumn();
+      card.style.gridColumn = String(column + 1);
+      card.style.gridRow = (heights[column] + 1) + " / span " + rows[index];
+      heights[column] += rows[index];
+    });
+  }
+
+  function layout() {
+    var all = cards();
+    board.classList.remove("is-masonry");
+    all.forEach(function (card) { card.style.gridColumn = ""; card.style.gridRow = ""; });
+    heights = [];
+    for (var i = columnCount(); i > 0; i--) { heights.push(0); }
+    placeAll(all);
+    board.classList.add("is-masonry");
+    laidOutWidth = board.clientWidth;
   }
 
   // "Load more" asks the server for the next cards as HTML: the same partial as the board.
@@ -59,10 +75,12 @@
       .then(function (result) {
         var template = document.createElement("template");
         template.innerHTML = result.html;
-        Array.prototype.slice.call(template.content.querySelectorAll(".card")).forEach(function (card) {
-          place(card);
+        var added = Array.prototype.slice.call(template.content.querySelectorAll(".card"));
+        added.forEach(function (card) {
+          board.appendChild(card);  // after the older ones: the DOM stays in date order
           showPlaceholders(card);
         });
+        placeAll(added);
         if (result.next) {
           button.dataset.more = withCursor(button.dataset.more, result.next);
           button.href = withCursor(button.href, result.next);
@@ -97,7 +115,8 @@
         button.setAttribute("aria-pressed", data.thanked ? "true" : "false");
         var count = button.querySelector(".thanks-count");
         count.textContent = String(data.thanks_count);
-        count.setAttribute("aria-label", data.thanks_label); // the server's plural form
+        // What a screen reader says: the server's plural form ("1 kiitos", "2 kiitosta").
+        button.querySelector(".thanks-count-label").textContent = " " + data.thanks_label;
       })
       .catch(function () {
         form.action = button.formAction;
@@ -114,12 +133,20 @@
     }
   });
 
+  function narrowUnits(unit, municipality) {
+    unit.querySelectorAll("optgroup[data-municipality]").forEach(function (group) {
+      var other = municipality !== "" && group.dataset.municipality !== municipality;
+      group.hidden = other;
+      group.disabled = other;  // Safari shows hidden options: disabled ones cannot be chosen
+    });
+  }
+
   document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () {
-      // Choosing a municipality resets a unit that may belong to another one.
+      // Choosing a municipality resets the unit and offers only that municipality's units.
       if (select.name === "municipality") {
         var unit = select.form.querySelector("[name=unit]");
-        if (unit) { unit.value = ""; }
+        if (unit) { unit.value = ""; narrowUnits(unit, select.value); }
       }
       select.form.submit();
     });
@@ -128,13 +155,20 @@
   showPlaceholders(document);
   if (!board) { return; }
   layout();
+  // Another width wraps the words differently: every card's height changes, so lay out again.
+  // The board's own size, not the window's: a scroll bar that comes or goes changes it too.
   var resizeTimer;
-  window.addEventListener("resize", function () {
+  function layoutSoon() {
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(function () {
-      if (String(columnCount()) !== board.dataset.columns) { layout(); }
+      if (board.clientWidth !== laidOutWidth) { layout(); }
     }, 150);
-  });
+  }
+  if ("ResizeObserver" in window) {
+    new ResizeObserver(layoutSoon).observe(board);
+  } else {
+    window.addEventListener("resize", layoutSoon);
+  }
 
   var more = document.getElementById("load-more");
   if (more) {

@@ -58,7 +58,9 @@ def test_board_layout_is_masonry_without_overflow(app, world, live_server, page,
         page.check("input[name=consent]")
         page.click("#send-button")
         page.wait_for_url(live_server + "/")
-    assert page.locator(".board-column").count() == 3  # 1024 px wide: three columns
+    page.wait_for_selector("#board.is-masonry")
+    lefts = page.eval_on_selector_all(".card", "cards => cards.map(c => c.offsetLeft)")
+    assert len(set(lefts)) == 3  # 1024 px wide: three columns
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert not overflow
     texts = page.locator(".card-text").all_inner_texts()

@@ -3,7 +3,7 @@
 from tests.browser.test_board_scripts import log_in
 from tests.test_board import add_deed
 
-LABEL = "document.querySelector('.card .thanks-count').getAttribute('aria-label')"
+LABEL = "document.querySelector('.card .thanks-count-label').textContent.trim()"
 
 
 def test_thanking_in_place_updates_the_spoken_count(app, world, live_server, page):
@@ -11,7 +11,7 @@ def test_thanking_in_place_updates_the_spoken_count(app, world, live_server, pag
     add_deed(app, world.unit_id, "Leivoin pullaa.")
     log_in(page, live_server)
     count = page.locator(".card .thanks-count").first
-    assert count.get_attribute("aria-label") == "0 kiitosta"
+    assert page.locator(".card .thanks-count-label").first.inner_text().strip() == "0 kiitosta"
     page.locator(".card .thanks-button").first.click()
     page.wait_for_function(f"() => {LABEL} === '1 kiitos'")
     assert count.inner_text() == "1"
