@@ -201,7 +201,7 @@ def test_deed_page_back_link_takes_only_numbers(app, client, auth, world, query)
     response = client.get(f"/deeds/{deed_id}{query}")
 
     assert response.status_code == 400
-    assert "Virheellinen hakuehto" in response.get_data(as_text=True)
+    assert "Rajaus ei kelpaa" in response.get_data(as_text=True)
     assert not re.search(r'href="[^"]*evil', response.get_data(as_text=True))
 
 

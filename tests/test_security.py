@@ -77,7 +77,8 @@ def test_every_post_route_refuses_a_request_without_token(csrf_app, csrf_client,
         path = re.sub(r"<int:\w+>", str(deed), rule.rule)
         response = csrf_client.post(path, data={"confirm": "y", "lang": "fi"})
         assert response.status_code == 400, rule.rule
-        assert "Päivitä sivu ja yritä uudelleen." in response.get_data(as_text=True), rule.rule
+        said = response.get_json()["error"] if response.is_json else response.get_data(as_text=True)
+        assert "Päivitä sivu ja yritä uudelleen." in said, rule.rule
     assert logged_in_user(csrf_client) is not None  # the refused logout did not log out
 
 

@@ -52,11 +52,12 @@ def new_context(browser, width=1024, height=768, **kwargs):
                                **kwargs)
 
 
+@pytest.mark.parametrize("width,height", SIZES)
 def test_a_forgotten_consent_keeps_the_photo_and_its_error_clears(app, world, live_server,
-                                                                   browser, photo):
-    """With JavaScript, at phone size: the error shows in place without a reload, focused and
+                                                                   browser, photo, width, height):
+    """With JavaScript, at each size: the error shows in place without a reload, focused and
     marked invalid; it goes when the box is ticked; the same photo arrives."""
-    context = new_context(browser, 390, 844)
+    context = new_context(browser, width, height)
     page = context.new_page()
     login(page, live_server)
     page.goto(live_server + "/deeds/new")
@@ -294,6 +295,11 @@ def test_the_app_shell_works_offline_and_goes_at_sign_out(world, live_server, br
     paths = page.evaluate(CACHED_PATHS)
     assert all(p == "/deeds/new" or p.startswith("/static/") for p in paths), paths
 
+    # The worker must be active (not still activating) before it can answer a navigation.
+    page.wait_for_function(
+        "navigator.serviceWorker.ready.then(r => r.active && r.active.state === 'activated')",
+        timeout=15_000,
+    )
     context.set_offline(True)
     response = page.goto(live_server + "/deeds/new")
     assert response.from_service_worker
