@@ -33,8 +33,10 @@
     }).catch(function () { /* offline: the countdown still runs here */ });
   }
 
-  function active() {
-    if (leaving) { return; }
+  function active(event) {
+    // A tap on the bar is its own (below): hiding the bar on pointerdown would let the click
+    // fall through to whatever lies under it, such as the "new deed" button.
+    if (leaving || (event && event.type !== "click" && bar.contains(event.target))) { return; }
     var shown = !bar.hidden;
     if (shown || Date.now() - since >= aliveEveryMs) { tellServer(); }
     if (shown) { bar.hidden = true; }
@@ -58,6 +60,6 @@
   ["pointerdown", "keydown", "scroll", "wheel", "touchstart"].forEach(function (name) {
     window.addEventListener(name, active, {passive: true, capture: true});
   });
-  document.getElementById("idle-continue").addEventListener("click", active);
+  bar.addEventListener("click", active);  // "Jatka", or anywhere on the bar
   window.setInterval(tick, 250);
 })();
