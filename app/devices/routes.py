@@ -6,8 +6,8 @@ from flask_login import current_user
 
 from app.devices import bp
 from app.devices.forms import DeviceForm
-from app.permissions import Capability, holds_somewhere
 from app.models.base import utcnow
+from app.permissions import Capability, holds_somewhere
 from app.services import devices, sessions
 from app.services.errors import ServiceError
 from app.web import device as shared_device
