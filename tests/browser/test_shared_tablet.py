@@ -3,6 +3,7 @@
 sign-out, the sign-out after posting, and the signed-in name in view throughout."""
 
 import re
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import User
 from app.web import device as device_cookie
+from tests.browser import test_accessibility as axe
 from tests.browser.test_posting import new_context
 from tests.conftest import PASSWORD
 from tests.imagegen import photo_like
@@ -19,13 +21,20 @@ from tests.test_shared_tablet import PIN, allow_pins, give_pin
 SIZES = ((768, 1024), (390, 844))
 
 
-def tablet_page(browser, app, live_server, unit_id, size, **settings):
+@pytest.fixture(autouse=True)
+def with_csrf(app_config):
+    """Form tokens on, as in production: the PIN form's, the keep-alive's and the idle logout's
+    tokens are part of what is tested."""
+    app_config["WTF_CSRF_ENABLED"] = True
+
+
+def tablet_page(browser, app, live_server, unit_id, size, bypass_csp=False, **settings):
     """A fresh browser at the size whose cookie makes it a tablet set up for the unit."""
     _device_id, token = make_device(app, unit_id, **settings)
     with app.test_request_context():
         value = device_cookie._serializer().dumps(token)
         name = device_cookie.cookie_name()
-    context = new_context(browser, *size)
+    context = new_context(browser, *size, bypass_csp=bypass_csp)
     context.add_cookies([{"name": name, "value": value, "url": live_server, "httpOnly": True}])
     return context, context.new_page()
 
@@ -33,6 +42,9 @@ def tablet_page(browser, app, live_server, unit_id, size, **settings):
 def sign_in_with_password(page, live_server, username="aino"):
     """The tablet's password form (folded under "Kirjaudu salasanalla" when PINs are on)."""
     page.goto(live_server + "/login")
+    folded = page.locator("details.password-login:not([open]) > summary")
+    if folded.count():
+        folded.click()
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("form:has(input[name=password]) button[type=submit]")
@@ -117,6 +129,7 @@ def test_an_idle_tablet_counts_down_then_signs_out(app_config, request, browser,
     live_server = request.getfixturevalue("live_server")
     context, page = tablet_page(browser, app, live_server, world.unit_id, size)
     sign_in_with_password(page, live_server)
+    loaded = time.monotonic()
     bar = page.locator("#idle-bar")
     assert bar.is_hidden()
 
@@ -126,6 +139,10 @@ def test_an_idle_tablet_counts_down_then_signs_out(app_config, request, browser,
     page.click("#idle-continue")
     assert bar.is_hidden()
     assert page.url == live_server + "/"
+    # Past the first deadline: the server kept the session, as "Jatka" told it (a GET now).
+    page.wait_for_timeout(max(0, loaded + 8.7 - time.monotonic()) * 1000)
+    assert bar.is_hidden() or "0:0" in page.inner_text(".idle-text")
+    assert page.request.get(live_server + "/api/deeds").status == 200
 
     bar.wait_for(state="visible", timeout=8000)
     page.wait_for_url(re.compile(re.escape(live_server) + r"/login.*"), timeout=10000)
@@ -153,3 +170,19 @@ def test_posting_on_the_tablet_signs_out(app, world, live_server, browser, size,
     page.goto(live_server + "/")
     assert "/login" in page.url
     context.close()
+
+
+def test_the_tablet_login_and_pin_page_pass_axe(app, world, live_server, browser):
+    """The tablet's login (names and PIN form) and the PIN page at the three sizes: nothing
+    serious for axe, and every control at least a fingertip."""
+    allow_pins(app)
+    make_deed(app, world.unit_id, "aino", seed=1)
+    problems: list[str] = []
+    for size in axe.SIZES:
+        context, page = tablet_page(browser, app, live_server, world.unit_id, size,
+                                    bypass_csp=True)
+        axe.check(page, live_server, "/login", size, problems, expect=200)
+        sign_in_with_password(page, live_server)
+        axe.check(page, live_server, "/account/pin", size, problems, expect=200)
+        context.close()
+    assert not problems, "\n".join(problems)
