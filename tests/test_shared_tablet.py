@@ -10,7 +10,7 @@ from itsdangerous import URLSafeSerializer
 
 from app.extensions import db
 from app.models import AuditAction, AuditEntry, AuthSession, Deed, Device, User
-from app.services import accounts, pins, site
+from app.services import accounts, pins, sessions, site
 from app.services.errors import Refused
 from app.web import device as device_cookie
 from tests.conftest import PASSWORD, deed_form, log_in
@@ -505,3 +505,18 @@ def test_a_tablet_set_to_stay_signed_in_after_posting_does(app, world):
     log_in(other, "riitta")
     queued = other.post("/api/deeds", data=deed_form(world.unit_id, **{"from": "outbox"}))
     assert queued.json["redirect"] == "/" and signed_in(other)
+
+
+def test_the_sessions_list_drops_an_idle_tablet_session(app, client, world):
+    """One's list of sessions counts a tablet's session gone after the tablet's minutes."""
+    tablet = tablet_client(app, world.unit_id, idle_minutes=2)
+    log_in(tablet, "aino")
+    log_in(client, "aino")
+    with app.app_context():
+        before = len(sessions.active_sessions(accounts.find_user("aino").id))
+        db.session.execute(sa.update(AuthSession).where(AuthSession.device_id.is_not(None))
+                           .values(last_seen_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3)))
+        db.session.commit()
+        after = len(sessions.active_sessions(accounts.find_user("aino").id))
+        db.session.remove()
+    assert (before, after) == (2, 1)

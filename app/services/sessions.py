@@ -126,8 +126,7 @@ def resume(token: str) -> Resumed:
         return Resumed(None)
     now = utcnow()
     last_seen, created = as_utc(row.last_seen_at), as_utc(row.created_at)
-    idle = device_idle_limit(row.idle_minutes) if row.device_id else idle_limit()
-    absolute = device_absolute_limit() if row.device_id else absolute_limit()
+    idle, absolute = limits_of(row.device_id, row.idle_minutes)
     if now - last_seen > idle or now - created > absolute:
         end(row.session_id)
         return Resumed(None, expired=True)
@@ -222,19 +221,30 @@ def end_all(user_id: int, keep: int | None = None) -> int:
 
 
 def active_sessions(user_id: int) -> list[SessionInfo]:
-    """The user's sessions still open, most recently used first."""
+    """The user's sessions still open, most recently used first (a tablet's by its limits)."""
     now = utcnow()
     query = (
-        sa.select(AuthSession)
+        sa.select(AuthSession, Device.idle_minutes)
+        .outerjoin(Device, Device.id == AuthSession.device_id)
         .where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
         .order_by(AuthSession.last_seen_at.desc())
     )
     return [
         SessionInfo(s.id, s.device, as_utc(s.created_at), as_utc(s.last_seen_at))
-        for s in db.session.scalars(query)
-        if now - as_utc(s.last_seen_at) <= idle_limit()
-        and now - as_utc(s.created_at) <= absolute_limit()
+        for s, minutes in db.session.execute(query)
+        if now - as_utc(s.last_seen_at) <= limits_of(s.device_id, minutes)[0]
+        and now - as_utc(s.created_at) <= limits_of(s.device_id, minutes)[1]
     ]
+
+
+Limits = tuple[dt.timedelta, dt.timedelta]
+
+
+def limits_of(device_id: int | None, idle_minutes: int | None) -> Limits:
+    """(idle, absolute) limits of a session: a shared tablet's own, or the site's."""
+    if device_id is None:
+        return idle_limit(), absolute_limit()
+    return device_idle_limit(idle_minutes), device_absolute_limit()
 
 
 def end_others(user_id: int, keep: int) -> int:

@@ -135,8 +135,8 @@ def pages_by_role(world, juva: int, c: dict) -> dict[str | None, list[tuple[str,
             (f"/?unit={world.other_unit_id}", 200),  # filtered, nothing matches
             (f"/deeds/{deed}?municipality={juva}", 200), ("/deeds/new", 200),
             ("/account/sessions", 200), ("/account/password", 200), ("/account/two-factor", 200),
-            ("/account/pin", 200), ("/workshops", 200), (f"/workshops/{workshop}", 200), ("/privacy", 200),
-            ("/no-such-page", 404), ("/admin/users", 403),
+            ("/account/pin", 200), ("/workshops", 200), (f"/workshops/{workshop}", 200),
+            ("/privacy", 200), ("/no-such-page", 404), ("/admin/users", 403),
         ],
         "riitta": [("/review/hidden", 200), (f"/deeds/{hidden}", 200), ("/devices", 200)],
         "kalle": [
