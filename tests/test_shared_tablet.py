@@ -520,3 +520,13 @@ def test_the_sessions_list_drops_an_idle_tablet_session(app, client, world):
         after = len(sessions.active_sessions(accounts.find_user("aino").id))
         db.session.remove()
     assert (before, after) == (2, 1)
+
+
+def test_a_pin_sign_in_is_not_a_recently_entered_password(app, world):
+    """Pages that ask for the password again (reauth) still ask after a PIN."""
+    allow_pins(app)
+    give_pin(app)
+    tablet = tablet_client(app, world.unit_id)
+    assert pin_login(tablet).status_code == 302
+    with tablet.session_transaction() as cookie_session:
+        assert "auth_at" not in cookie_session

@@ -87,7 +87,7 @@ def pin_login():
         add_refusal(pin_form, error, fallback_field="pin")
         return login_page(LoginForm(formdata=None), pin_form)
     attempt.refund()
-    sign_in.begin(user)
+    sign_in.begin(user, with_pin=True)
     return redirect(safe_next(request.args.get("next")))
 
 

@@ -50,7 +50,7 @@ def clear_keeping_language() -> None:
         session["lang"] = lang
 
 
-def begin(user: User, *, second_factor: bool = False) -> None:
+def begin(user: User, *, second_factor: bool = False, with_pin: bool = False) -> None:
     """Start a fresh server-side session for the user (no fixation, no remember-me cookie).
 
     On a set-up shared tablet the session is the tablet's: its idle minutes apply.
@@ -62,8 +62,9 @@ def begin(user: User, *, second_factor: bool = False) -> None:
                            device_id=tablet.id if tablet else None)
     viewer = sessions.resume(token).viewer
     login_user(viewer, remember=False)
-    mark_password_entered()
-    log_event("login", user.username)
+    if not with_pin:  # a PIN is no password: pages that ask for a recent one still ask
+        mark_password_entered()
+    log_event("pin_login" if with_pin else "login", user.username)
 
 
 def end() -> None:
