@@ -196,6 +196,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         board,
         deeds,
+        devices,
         pages,
         projection,
         review,
@@ -210,6 +211,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(board.bp)
     app.register_blueprint(deeds.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(devices.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)

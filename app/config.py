@@ -177,6 +177,11 @@ SETTINGS: tuple[Setting, ...] = (
             "a session ends after this long without a request"),
     Setting("SESSION_MAX_HOURS", "TEKOTAULU_SESSION_MAX_HOURS", "12", count,
             "a session ends this long after login, used or not"),
+    Setting("DEVICE_SESSION_MAX_HOURS", "TEKOTAULU_DEVICE_SESSION_MAX_HOURS", "8", count,
+            "on a shared tablet a session ends this long after login"),
+    # Wrong PINs per tablet, on top of the per-user limit (LOGIN_RATE_LIMIT) and lock.
+    Setting("PIN_DEVICE_RATE_LIMIT", "TEKOTAULU_PIN_DEVICE_RATE_LIMIT", "10/minute;30/hour", text,
+            "failed PIN sign-ins allowed per shared tablet"),
     Setting("TWO_FACTOR_ROLES", "TEKOTAULU_TWO_FACTOR_ROLES", "admin", roles,
             "roles that must use an authenticator app as a second factor"),
     # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0 = none trusted).
@@ -220,6 +225,8 @@ class Config:
     COMPRESS_BR_LEVEL = 1
     COMPRESS_STREAMS = False
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    # Tests only: every shared tablet's idle time in seconds instead of its minutes.
+    DEVICE_IDLE_SECONDS: int | None = None
 
 
 def defaults() -> dict[str, Any]:

@@ -26,6 +26,13 @@ LABELS: dict[enum.Enum, object] = {
     AuditAction.CREATE_PROJECTION_LINK: _l("loi projektorilinkin"),
     AuditAction.REVOKE_PROJECTION_LINK: _l("perui projektorilinkin"),
     AuditAction.DELETE_WORKSHOP: _l("poisti työpajan"),
+    AuditAction.SET_UP_DEVICE: _l("otti tabletin yhteiseen käyttöön"),
+    AuditAction.REVOKE_DEVICE: _l("poisti tabletin yhteisestä käytöstä"),
+    AuditAction.SET_PIN: _l("asetti PIN-koodin"),
+    AuditAction.REMOVE_PIN: _l("poisti PIN-koodin"),
+    AuditAction.LOCK_PIN: _l("PIN-koodi lukittui väärien yritysten jälkeen"),
+    AuditAction.ALLOW_PINS: _l("salli PIN-koodit"),
+    AuditAction.FORBID_PINS: _l("kielsi PIN-koodit"),
 }
 
 # What an audit entry points at (a plain string column, not an enum).
@@ -34,6 +41,8 @@ TARGET_LABELS = {
     "user": _l("käyttäjä"),
     "workshop": _l("työpaja"),
     "projection_link": _l("projektorilinkki"),
+    "device": _l("tabletti"),
+    "site": _l("sivusto"),
 }
 
 

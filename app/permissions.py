@@ -7,7 +7,7 @@ from typing import Protocol
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Deed, Role, UnitSupervisor, User, Visibility
+from app.models import Deed, Role, Unit, UnitSupervisor, User, Visibility
 from app.services.errors import NotAllowed
 
 
@@ -25,6 +25,7 @@ class Capability(enum.StrEnum):
     ADMINISTER = "administer"  # the admin pages: users, the audit log
     PROJECT = "project"  # show the board in a workshop, spotlight deeds, make projection links
     MANAGE_WORKSHOPS = "manage_workshops"  # create, edit and delete workshops
+    MANAGE_DEVICES = "manage_devices"  # set up shared tablets for a unit, list and revoke them
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ TABLE: dict[Capability, Rule] = {
     Capability.ADMINISTER: Rule(everywhere=ADMIN),
     Capability.PROJECT: Rule(everywhere=ADMIN | LEADER),
     Capability.MANAGE_WORKSHOPS: Rule(everywhere=ADMIN | LEADER),
+    Capability.MANAGE_DEVICES: Rule(everywhere=ADMIN, own_units=SUPERVISOR),
 }
 
 
@@ -64,6 +66,15 @@ class DeedFacts(Protocol):
     author_id: int
     unit_id: int
     visibility: Visibility
+
+
+@dataclass(frozen=True)
+class InUnit:
+    """A thing that belongs to a unit but has no author (a shared tablet), for can()."""
+
+    unit_id: int
+    author_id: int = 0
+    visibility: Visibility = Visibility.VISIBLE
 
 
 def can(user: User | None, capability: Capability | str, deed: DeedFacts | None = None) -> bool:
@@ -116,3 +127,26 @@ def supervised_units_query(user_id: int) -> sa.Select:
 def supervised_unit_ids(user: User) -> frozenset[int]:
     """Return the units the user supervises."""
     return frozenset(db.session.scalars(supervised_units_query(user.id)))
+
+
+def holds_somewhere(user: User | None, capability: Capability) -> bool:
+    """Tell whether the user holds the capability everywhere or in at least one unit."""
+    if user is None or not user.is_authenticated or not user.active:
+        return False
+    rule = TABLE[capability]
+    if user.role in rule.everywhere:
+        return True
+    return user.role in rule.own_units and bool(supervised_unit_ids(user))
+
+
+def units_in_reach(user: User | None, capability: Capability) -> sa.ColumnElement[bool]:
+    """An SQL condition on a unit id column's owner (Unit.id) for where the user holds the
+    capability: every unit, the units they supervise, or none."""
+    rule = TABLE[capability]
+    if user is None or not user.is_authenticated or not user.active:
+        return sa.false()
+    if user.role in rule.everywhere:
+        return sa.true()
+    if user.role in rule.own_units:
+        return Unit.id.in_(supervised_units_query(user.id))
+    return sa.false()

@@ -137,7 +137,19 @@ def build_matrix_world(app, world) -> dict[str, object]:
     ids["other_unit_key"] = deed_keys(app, other_unit_deed)[0]
     ids["unit"] = world.unit_id
     ids.update(projection_world(app, world.unit_id))
+    ids["device"] = make_device(app, world.unit_id)[0]
     return ids
+
+
+def make_device(app, unit_id: int, by: str = "admin", **settings) -> tuple[int, str]:
+    """Set up a shared tablet for the unit through the service; return its id and token."""
+    from app.services import devices
+
+    with app.app_context():
+        device, token = devices.set_up(accounts.find_user(by), unit_id, "Keittiön tabletti",
+                                       **settings)
+        db.session.remove()
+    return device.id, token
 
 
 def projection_world(app, unit_id: int) -> dict[str, object]:

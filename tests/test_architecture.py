@@ -11,8 +11,8 @@ from app import images
 from app.services.errors import ServiceError
 
 APP = Path(__file__).resolve().parent.parent / "app"
-BLUEPRINTS = ("account", "admin", "api", "auth", "board", "deeds", "pages", "projection", "review",
-              "workshops")
+BLUEPRINTS = ("account", "admin", "api", "auth", "board", "deeds", "devices", "pages", "projection",
+              "review", "workshops")
 
 # Higher layers may import lower ones, never the other way round.
 LAYERS = {

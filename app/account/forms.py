@@ -5,6 +5,7 @@ from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.services.passwords import PASSWORD_MAX
+from app.services.pins import PIN_MAX
 from app.web.forms import Form
 
 
@@ -35,3 +36,31 @@ class CodeForm(Form):
     )
     submit = SubmitField(_l("Vahvista"))
 
+
+
+class PinForm(Form):
+    """The password first, then the new PIN twice."""
+
+    current = PasswordField(
+        _l("Salasana"),
+        validators=[DataRequired(_l("Kirjoita salasanasi.")), Length(max=PASSWORD_MAX)],
+    )
+    pin = PasswordField(
+        _l("Uusi PIN-koodi"),
+        validators=[DataRequired(_l("Kirjoita PIN-koodi.")), Length(max=PIN_MAX + 1)],
+    )
+    pin_again = PasswordField(
+        _l("PIN-koodi uudelleen"),
+        validators=[DataRequired(), EqualTo("pin", message=_l("PIN-koodit eivät täsmää."))],
+    )
+    submit = SubmitField(_l("Tallenna PIN-koodi"))
+
+
+class RemovePinForm(Form):
+    """The password, to remove the PIN."""
+
+    current = PasswordField(
+        _l("Salasana"),
+        validators=[DataRequired(_l("Kirjoita salasanasi.")), Length(max=PASSWORD_MAX)],
+    )
+    submit = SubmitField(_l("Poista PIN-koodi"))

@@ -1,13 +1,13 @@
 """One's own account: where one is signed in, the password, the second factor."""
 
-from flask import abort, flash, redirect, render_template, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from app.account import bp
-from app.account.forms import CodeForm, PasswordForm
-from app.services import accounts, sessions, two_factor
+from app.account.forms import CodeForm, PasswordForm, PinForm, RemovePinForm
+from app.services import accounts, pins, sessions, site, two_factor
 from app.services.errors import ServiceError
 from app.web import sign_in
 from app.web.responses import add_refusal, done, form_page
@@ -124,3 +124,44 @@ def new_recovery_codes():
     codes = two_factor.regenerate_recovery_codes(current_user.id)
     sign_in.log_event("recovery_codes_renewed", current_user.username)
     return render_template("account/two_factor.html", codes=codes, remaining=len(codes))
+
+
+@bp.route("/pin", methods=["GET", "POST"])
+def pin():
+    """Set or change one's PIN for shared tablets, after the password."""
+    form = PinForm()
+    if not form.validate_on_submit():
+        return pin_page(form, RemovePinForm(prefix="remove", formdata=None))
+    try:
+        pins.set_pin(current_user.id, form.current.data, form.pin.data,
+                     current_app.config["TWO_FACTOR_ROLES"])
+    except ServiceError as error:
+        add_refusal(form, error, fallback_field="pin")
+        return pin_page(form, RemovePinForm(prefix="remove", formdata=None))
+    sign_in.log_event("pin_set", current_user.username)
+    return done(url_for("account.pin"), _("PIN-koodi on tallennettu."))
+
+
+@bp.route("/pin/remove", methods=["POST"])
+def remove_pin():
+    """Remove one's PIN, after the password."""
+    form = RemovePinForm(prefix="remove")
+    if not form.validate_on_submit():
+        return pin_page(PinForm(formdata=None), form)
+    try:
+        pins.remove_pin(current_user.id, form.current.data)
+    except ServiceError as error:
+        add_refusal(form, error, fallback_field="current")
+        return pin_page(PinForm(formdata=None), form)
+    sign_in.log_event("pin_removed", current_user.username)
+    return done(url_for("account.pin"), _("PIN-koodi on poistettu."))
+
+
+def pin_page(form: PinForm, remove_form: RemovePinForm):
+    """The PIN page: its state, whether PINs may be used, and the two forms."""
+    status = 400 if form.errors or remove_form.errors else 200
+    return render_template(
+        "account/pin.html", form=form, remove_form=remove_form,
+        state=pins.pin_state(current_user.id), allowed=site.pins_allowed(),
+        role_may=current_user.role not in current_app.config["TWO_FACTOR_ROLES"],
+    ), status

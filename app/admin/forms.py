@@ -1,4 +1,4 @@
-"""Confirmation forms for admin actions that cannot be undone."""
+"""Confirmation forms for admin actions that cannot be undone, and the site settings."""
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SubmitField
@@ -16,3 +16,10 @@ class EraseForm(Form):
     )
     submit = SubmitField(_l("Poista pysyvästi"))
 
+
+
+class SiteSettingsForm(Form):
+    """Site-wide switches: whether personal PINs may be used on shared tablets."""
+
+    allow_pins = BooleanField(_l("Salli henkilökohtaiset PIN-koodit yhteisillä tableteilla"))
+    submit = SubmitField(_l("Tallenna"))

@@ -6,9 +6,9 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.admin import bp
-from app.admin.forms import EraseForm
+from app.admin.forms import EraseForm, SiteSettingsForm
 from app.permissions import Capability
-from app.services import accounts, audit, board, privacy
+from app.services import accounts, audit, board, privacy, site
 from app.services.errors import ServiceError
 from app.web import cards
 from app.web.guards import (
@@ -95,3 +95,15 @@ def erase_deed(deed_id: int):
 def audit_log():
     """The newest moderation and erasure actions."""
     return render_template("admin/audit.html", entries=audit.recent_entries())
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    """Site-wide switches an HR person can turn without a terminal."""
+    form = SiteSettingsForm()
+    if not form.is_submitted():
+        form.allow_pins.data = site.pins_allowed()
+    if not form.validate_on_submit():
+        return form_page("admin/settings.html", form)
+    site.set_pins_allowed(current_user, form.allow_pins.data)
+    return done(url_for("admin.settings"), _("Asetukset on tallennettu."))

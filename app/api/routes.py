@@ -11,7 +11,7 @@ from app.deeds.forms import deed_form, new_deed, uploads_of
 from app.services import board
 from app.services import deeds as deed_service
 from app.services.errors import ServiceError
-from app.web import cards, params
+from app.web import cards, params, sign_in
 from app.web.errors import message_of, refusal_of
 
 MAX_LIMIT = 100
@@ -54,14 +54,22 @@ def post_deed():
         if refusal.status != 400:
             raise
         return field_errors({refusal.field or "photo": [message_of(error)]})
+    next_url = url_for("board.index")
+    # The outbox sends in the background: only the poster's own tap signs them out.
     if posted.created and request.form.get("from") != "outbox":
-        flash(_("Kiitos! Tekosi on nyt taululla."), "success")
-    return jsonify(
+        if sign_in.end_after_post():
+            next_url = url_for("auth.login")
+        else:
+            flash(_("Kiitos! Tekosi on nyt taululla."), "success")
+    response = jsonify(
         id=posted.deed.id,
         created=posted.created,
         url=url_for("deeds.show", deed_id=posted.deed.id),
-        redirect=url_for("board.index"),
-    ), 201 if posted.created else 200
+        redirect=next_url,
+    )
+    if next_url != url_for("board.index"):
+        sign_in.forget_cached_shell(response)
+    return response, 201 if posted.created else 200
 
 
 def client_id_of(form) -> str | None | bool:

@@ -5,6 +5,7 @@ from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.services.passwords import PASSWORD_MAX
+from app.services.pins import PIN_MAX
 from app.web.forms import Form
 
 
@@ -16,6 +17,17 @@ class LoginForm(Form):
         _l("Salasana"), validators=[DataRequired(), Length(max=PASSWORD_MAX)]
     )
     submit = SubmitField(_l("Kirjaudu sisään"))
+
+
+class PinLoginForm(Form):
+    """Username and personal PIN, on a shared tablet (fields prefixed pin- on the page)."""
+
+    username = StringField(_l("Käyttäjätunnus"), validators=[DataRequired(), Length(max=64)])
+    pin = PasswordField(
+        _l("PIN-koodi"),
+        validators=[DataRequired(_l("Kirjoita PIN-koodisi.")), Length(max=PIN_MAX)],
+    )
+    submit = SubmitField(_l("Kirjaudu PIN-koodilla"))
 
 
 class SecondFactorForm(Form):

@@ -1,14 +1,16 @@
 """Login (password, then a second factor where one is set), logout, first-run setup, language."""
 
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import bp
-from app.auth.forms import LoginForm, ReauthForm, SecondFactorForm, SetupForm
-from app.services import accounts, two_factor
+from app.auth.forms import LoginForm, PinLoginForm, ReauthForm, SecondFactorForm, SetupForm
+from app.services import accounts, devices, pins, site, two_factor
 from app.services.errors import ServiceError
+from app.web import device as shared_device
 from app.web import ratelimit, sign_in
+from app.web.errors import refuse
 from app.web.guards import mark_password_entered
 from app.web.responses import add_refusal, form_page, safe_next
 
@@ -22,7 +24,7 @@ def login():
         return redirect(url_for("board.index"))
     form = LoginForm()
     if not form.validate_on_submit():
-        return form_page("auth/login.html", form)
+        return login_page(form)
     username = accounts.normalise_username(form.username.data)
     # Counted before the password is checked; a form and a JSON body share one bucket.
     attempt = ratelimit.password_attempt(username)
@@ -30,14 +32,63 @@ def login():
     if user is None:
         sign_in.log_event("login_failed", username)
         form.password.errors.append(_("Väärä käyttäjätunnus tai salasana."))
-        return form_page("auth/login.html", form)
+        return login_page(form)
     attempt.refund()
+    pins.unlock(user)  # the password is what opens a PIN locked by wrong tries
     next_url = safe_next(request.args.get("next"))
     if user.totp_secret:
         sign_in.hold_for_second_factor(user, next_url)
         return redirect(url_for("auth.second_factor"))
     sign_in.begin(user)
     return redirect(next_url)
+
+
+def login_page(form: LoginForm, pin_form: PinLoginForm | None = None):
+    """The login page; on a shared tablet also the names to tap and, if allowed, the PIN form."""
+    tablet = shared_device.current()
+    if tablet is None:
+        return form_page("auth/login.html", form)
+    pins_on = site.pins_allowed()
+    if pin_form is None and pins_on:
+        pin_form = PinLoginForm(prefix="pin", formdata=None)
+    picked = request.args.get("as", "")[:64]
+    if picked and not form.is_submitted():
+        form.username.data = picked
+        if pin_form is not None and not pin_form.is_submitted():
+            pin_form.username.data = picked
+    status = 400 if form.is_submitted() or (pin_form and pin_form.errors) else 200
+    return render_template(
+        "auth/login.html", form=form, pin_form=pin_form, tablet=tablet, picked=picked,
+        posters=devices.recent_posters(tablet.unit_id),
+    ), status
+
+
+@bp.route("/login/pin", methods=["POST"])
+def pin_login():
+    """Sign in with a personal PIN: only on a set-up tablet, only while an admin allows PINs."""
+    tablet = shared_device.current()
+    if tablet is None:
+        refuse(403, _("PIN-koodilla voi kirjautua vain yhteisellä tabletilla."))
+    if not site.pins_allowed():
+        refuse(403, _("PIN-koodit eivät ole käytössä."))
+    if current_user.is_authenticated:
+        return redirect(url_for("board.index"))
+    pin_form = PinLoginForm(prefix="pin")
+    if not pin_form.validate_on_submit():
+        return login_page(LoginForm(formdata=None), pin_form)
+    username = accounts.normalise_username(pin_form.username.data)
+    attempt = ratelimit.pin_attempt(username, tablet.id)
+    try:
+        user = pins.authenticate(
+            accounts.find_user(username), pin_form.pin.data, current_app.config["TWO_FACTOR_ROLES"]
+        )
+    except ServiceError as error:
+        sign_in.log_event("pin_failed", username)
+        add_refusal(pin_form, error, fallback_field="pin")
+        return login_page(LoginForm(formdata=None), pin_form)
+    attempt.refund()
+    sign_in.begin(user, with_pin=True)
+    return redirect(safe_next(request.args.get("next")))
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -80,12 +131,14 @@ def reauth():
 def logout():
     """End the session on the server and forget everything in the cookie but the language."""
     sign_in.end()
-    flash(_("Olet kirjautunut ulos."))
-    response = redirect(url_for("auth.login"))
-    # The cached app shell holds this user's name and form token; "storage" would also wipe
-    # the outbox, whose deeds belong to their makers and wait for them to sign in again.
-    response.headers["Clear-Site-Data"] = '"cache"'
-    return response
+    if request.form.get("reason") == "idle":
+        flash(_(
+            "Sinut kirjattiin ulos, koska Tekotaulua ei käytetty vähään aikaan. "
+            "Kirjaudu uudelleen."
+        ))
+    else:
+        flash(_("Olet kirjautunut ulos."))
+    return sign_in.forget_cached_shell(redirect(url_for("auth.login")))
 
 
 @bp.route("/setup", methods=["GET", "POST"])

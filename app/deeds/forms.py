@@ -20,6 +20,7 @@ from app.labels import choices
 from app.models import DESCRIPTION_MAX, CustomerType
 from app.services import board, deeds
 from app.services.deeds import PHOTO_ACCEPT
+from app.web import device as shared_device
 from app.web.errors import REFUSALS
 from app.web.forms import Form
 from app.web.validation import one_file, plain_text, safe_filename
@@ -108,8 +109,12 @@ def deed_form(**kwargs) -> DeedForm:
     form.unit.choices = [
         (u.id, f"{u.name} ({u.municipality_name})") for u in board.places().units
     ]
-    if not form.is_submitted() and current_user.default_unit_id:
-        form.unit.data = current_user.default_unit_id
+    if not form.is_submitted():
+        # A shared tablet belongs to one workplace: its unit comes before the user's last one.
+        tablet = shared_device.current()
+        preset = tablet.unit_id if tablet else current_user.default_unit_id
+        if preset:
+            form.unit.data = preset
     return form
 
 

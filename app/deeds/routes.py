@@ -8,7 +8,7 @@ from app.deeds import bp
 from app.deeds.forms import DeedForm, deed_form, kept_claim, new_deed, uploads_of
 from app.services import board, deeds, photos, workshops
 from app.services.errors import NotFound, ServiceError
-from app.web import cards, params
+from app.web import cards, params, sign_in
 from app.web.photos import send_photo
 from app.web.responses import add_refusal, done, form_page, safe_next
 
@@ -24,6 +24,8 @@ def new():
         except ServiceError as error:
             add_refusal(form, error, fallback_field="photo")
         else:
+            if sign_in.end_after_post():
+                return sign_in.forget_cached_shell(done(url_for("auth.login"), status=201))
             return done(url_for("board.index"), _("Kiitos! Tekosi on nyt taululla."), status=201)
     keep_for_next_try(form)
     return form_page("deeds/new.html", form, workshop=workshop, kept_thumb=kept_thumb_url(form))

@@ -11,6 +11,7 @@ from app.models.deeds import (
     Thanks,
     Visibility,
 )
+from app.models.devices import DEVICE_IDLE_MINUTES, Device, SiteSetting
 from app.models.moderation import AuditAction, AuditEntry, UnitSupervisor
 from app.models.places import Municipality, Unit
 from app.models.users import Role, User
@@ -18,11 +19,13 @@ from app.models.workshops import Projection, ProjectionLink, Workshop
 
 __all__ = [
     "DESCRIPTION_MAX",
+    "DEVICE_IDLE_MINUTES",
     "AuditAction",
     "AuditEntry",
     "AuthSession",
     "CustomerType",
     "Deed",
+    "Device",
     "Municipality",
     "PendingPhoto",
     "Photo",
@@ -31,6 +34,7 @@ __all__ = [
     "RecoveryCode",
     "Rendition",
     "Role",
+    "SiteSetting",
     "Thanks",
     "Unit",
     "UnitSupervisor",

@@ -23,6 +23,10 @@ class AuthSession(db.Model):
     second_factor_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     ended_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     device: Mapped[str] = mapped_column(sa.String(120), default="")
+    # The shared tablet this session runs on: its idle minutes and a shorter absolute limit apply.
+    device_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("device.id", ondelete="SET NULL"), index=True
+    )
 
 
 class RecoveryCode(db.Model):

@@ -33,6 +33,13 @@ class AuditAction(enum.StrEnum):
     CREATE_PROJECTION_LINK = "create_projection_link"
     REVOKE_PROJECTION_LINK = "revoke_projection_link"
     DELETE_WORKSHOP = "delete_workshop"
+    SET_UP_DEVICE = "set_up_device"
+    REVOKE_DEVICE = "revoke_device"
+    SET_PIN = "set_pin"
+    REMOVE_PIN = "remove_pin"
+    LOCK_PIN = "lock_pin"
+    ALLOW_PINS = "allow_pins"
+    FORBID_PINS = "forbid_pins"
 
 
 class AuditEntry(db.Model):

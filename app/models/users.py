@@ -48,6 +48,10 @@ class User(UserMixin, db.Model):
     # The last TOTP time step accepted, so a code cannot be used twice.
     totp_last_step: Mapped[int] = mapped_column(default=0, server_default="0")
     default_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    # A personal PIN for shared tablets, hashed like the password; None without one.
+    pin_hash: Mapped[str | None] = mapped_column(sa.String(256))
+    # Wrong PINs in a row; at the limit the PIN is locked until the password is used.
+    pin_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     default_unit: Mapped[Unit | None] = relationship()
 
@@ -65,6 +69,18 @@ class User(UserMixin, db.Model):
         """Tell whether the password matches the stored hash."""
         with HASHING:
             return check_password_hash(self.password_hash, password)
+
+    def set_pin(self, pin: str) -> None:
+        """Store a salted hash of the PIN, made as the password's is."""
+        with HASHING:
+            self.pin_hash = generate_password_hash(pin, method=HASH_METHOD)
+
+    def check_pin(self, pin: str) -> bool:
+        """Tell whether the PIN matches the stored hash (False without a PIN)."""
+        if not self.pin_hash:
+            return False
+        with HASHING:
+            return check_password_hash(self.pin_hash, pin)
 
     def password_hash_outdated(self) -> bool:
         """Tell whether the hash was made with weaker parameters than today's."""

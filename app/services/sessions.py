@@ -18,7 +18,7 @@ from flask import current_app
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import AuthSession, Role, User
+from app.models import DEVICE_IDLE_MINUTES, AuthSession, Device, Role, User
 from app.models.base import as_utc, utcnow
 
 # last_seen_at is written at most this often per session: one small write a minute, not one
@@ -41,6 +41,9 @@ class Viewer:
     second_factor: bool  # given in this session
     has_second_factor: bool  # enrolled at all
     password_change_required: bool
+    # On a shared tablet: its id and how long (seconds) the session may go idle; else None.
+    device_id: int | None = None
+    device_idle_seconds: int | None = None
 
     is_authenticated = True  # what Flask-Login asks of a logged-in user
     is_anonymous = False
@@ -78,14 +81,18 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start(user_id: int, device: str, second_factor: bool = False) -> str:
-    """Open a session for the user; return the token for the browser to keep."""
+def start(
+    user_id: int, device: str, second_factor: bool = False, device_id: int | None = None
+) -> str:
+    """Open a session for the user (on a shared tablet when device_id is given); return the
+    token for the browser to keep."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     with write_transaction():
         db.session.add(AuthSession(
             token_hash=token_hash(token), user_id=user_id, created_at=now, last_seen_at=now,
             second_factor_at=now if second_factor else None, device=device[:120],
+            device_id=device_id,
         ))
     return token
 
@@ -93,14 +100,18 @@ def start(user_id: int, device: str, second_factor: bool = False) -> str:
 @functools.cache
 def _resume_query() -> sa.Select:
     """A session and its user's Viewer columns by token hash (plain columns: every request)."""
-    s, u = AuthSession.__table__.c, User.__table__.c
+    s, u, d = AuthSession.__table__.c, User.__table__.c, Device.__table__.c
     return (
         sa.select(
             s.id.label("session_id"), s.created_at, s.last_seen_at, s.ended_at,
-            s.second_factor_at, u.id, u.username, u.display_name, u.role, u.active,
-            u.default_unit_id, u.password_change_required, u.totp_secret.is_not(None),
+            s.second_factor_at, s.device_id, d.idle_minutes, d.revoked_at, u.id, u.username,
+            u.display_name, u.role, u.active, u.default_unit_id, u.password_change_required,
+            u.totp_secret.is_not(None).label("has_second_factor"),
         )
-        .select_from(AuthSession.__table__.join(User.__table__, u.id == s.user_id))
+        .select_from(
+            AuthSession.__table__.join(User.__table__, u.id == s.user_id)
+            .outerjoin(Device.__table__, d.id == s.device_id)
+        )
         .where(s.token_hash == sa.bindparam("token_hash"))
     )
 
@@ -110,18 +121,26 @@ def resume(token: str) -> Resumed:
     row = db.session.execute(_resume_query(), {"token_hash": token_hash(token)}).first()
     if row is None or row.ended_at is not None or not row.active:
         return Resumed(None)
+    if row.revoked_at is not None:  # the tablet was taken out of shared use
+        end(row.session_id)
+        return Resumed(None)
     now = utcnow()
     last_seen, created = as_utc(row.last_seen_at), as_utc(row.created_at)
-    if now - last_seen > idle_limit() or now - created > absolute_limit():
+    idle, absolute = limits_of(row.device_id, row.idle_minutes)
+    if now - last_seen > idle or now - created > absolute:
         end(row.session_id)
         return Resumed(None, expired=True)
-    if now - last_seen > TOUCH_EVERY:
+    # A tablet's short idle limit is checked against last_seen_at: keep it close to the truth
+    # (within 5 s of 5 min); tablets are few, so the extra writes are too.
+    if now - last_seen > min(TOUCH_EVERY, idle / 60):
         touch(row.session_id, now)
     return Resumed(Viewer(
         id=row.id, username=row.username, display_name=row.display_name, role=row.role,
         active=row.active, default_unit_id=row.default_unit_id, session_id=row.session_id,
         session_token=token, second_factor=row.second_factor_at is not None,
-        has_second_factor=row[-1], password_change_required=row.password_change_required,
+        has_second_factor=row.has_second_factor,
+        password_change_required=row.password_change_required, device_id=row.device_id,
+        device_idle_seconds=int(idle.total_seconds()) if row.device_id else None,
     ))
 
 
@@ -133,6 +152,24 @@ def idle_limit() -> dt.timedelta:
 def absolute_limit() -> dt.timedelta:
     """How long a session may last at all."""
     return dt.timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
+
+
+def device_idle_limit(minutes: int | None) -> dt.timedelta:
+    """How long a session on a shared tablet may go idle: the tablet's own minutes.
+
+    DEVICE_IDLE_SECONDS (tests only) replaces every tablet's minutes with seconds.
+    """
+    seconds = current_app.config.get("DEVICE_IDLE_SECONDS")
+    if seconds:
+        return dt.timedelta(seconds=seconds)
+    return dt.timedelta(minutes=minutes or DEVICE_IDLE_MINUTES)
+
+
+def device_absolute_limit() -> dt.timedelta:
+    """How long a session on a shared tablet may last at all (shorter than elsewhere)."""
+    config = current_app.config
+    hours = min(config["DEVICE_SESSION_MAX_HOURS"], config["SESSION_MAX_HOURS"])
+    return dt.timedelta(hours=hours)
 
 
 def touch(session_id: int, now: dt.datetime) -> None:
@@ -165,6 +202,14 @@ def end(session_id: int, user_id: int | None = None) -> bool:
     return bool(ended)
 
 
+def end_on_device(device_id: int) -> int:
+    """End every open session on a tablet (in the caller's transaction)."""
+    query = sa.update(AuthSession).where(
+        AuthSession.device_id == device_id, AuthSession.ended_at.is_(None)
+    )
+    return db.session.execute(query.values(ended_at=utcnow())).rowcount
+
+
 def end_all(user_id: int, keep: int | None = None) -> int:
     """End every session of the user (but the one to keep) in the caller's transaction."""
     query = sa.update(AuthSession).where(
@@ -176,19 +221,30 @@ def end_all(user_id: int, keep: int | None = None) -> int:
 
 
 def active_sessions(user_id: int) -> list[SessionInfo]:
-    """The user's sessions still open, most recently used first."""
+    """The user's sessions still open, most recently used first (a tablet's by its limits)."""
     now = utcnow()
     query = (
-        sa.select(AuthSession)
+        sa.select(AuthSession, Device.idle_minutes)
+        .outerjoin(Device, Device.id == AuthSession.device_id)
         .where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
         .order_by(AuthSession.last_seen_at.desc())
     )
     return [
         SessionInfo(s.id, s.device, as_utc(s.created_at), as_utc(s.last_seen_at))
-        for s in db.session.scalars(query)
-        if now - as_utc(s.last_seen_at) <= idle_limit()
-        and now - as_utc(s.created_at) <= absolute_limit()
+        for s, minutes in db.session.execute(query)
+        if now - as_utc(s.last_seen_at) <= limits_of(s.device_id, minutes)[0]
+        and now - as_utc(s.created_at) <= limits_of(s.device_id, minutes)[1]
     ]
+
+
+Limits = tuple[dt.timedelta, dt.timedelta]
+
+
+def limits_of(device_id: int | None, idle_minutes: int | None) -> Limits:
+    """(idle, absolute) limits of a session: a shared tablet's own, or the site's."""
+    if device_id is None:
+        return idle_limit(), absolute_limit()
+    return device_idle_limit(idle_minutes), device_absolute_limit()
 
 
 def end_others(user_id: int, keep: int) -> int:

@@ -131,6 +131,29 @@ REFUSALS: dict[str, Refusal] = {
     "projection_link_expired": Refusal(
         410, _l("Tämä projektorilinkki on vanhentunut. Pyydä työpajan vetäjältä uusi linkki.")
     ),
+    "device_not_found": Refusal(404, _l("Tablettia ei löytynyt.")),
+    "device_name_invalid": Refusal(
+        400, _l("Anna tabletille nimi (enintään %(n)s merkkiä)."), "name"
+    ),
+    "device_idle_invalid": Refusal(
+        400, _l("Anna minuutit väliltä %(low)s–%(high)s."), "idle_minutes"
+    ),
+    "pin_not_digits": Refusal(400, _l("PIN-koodissa saa olla vain numeroita."), "pin"),
+    "pin_length": Refusal(400, _l("PIN-koodissa pitää olla %(low)s–%(high)s numeroa."), "pin"),
+    "pin_trivial": Refusal(
+        400, _l("PIN-koodi on liian helppo arvata (esim. 123456 tai 111111). Keksi toinen."),
+        "pin",
+    ),
+    "pins_not_allowed": Refusal(400, _l("PIN-koodit eivät ole käytössä."), "pin"),
+    "pin_role": Refusal(
+        400, _l("Ylläpitäjä kirjautuu salasanalla ja tunnistuskoodilla, ei PIN-koodilla."), "pin"
+    ),
+    "pin_wrong": Refusal(400, _l("Väärä nimi tai PIN-koodi."), "pin"),
+    "pin_locked": Refusal(
+        400,
+        _l("PIN-koodi on lukittu liian monen väärän yrityksen jälkeen. Kirjaudu salasanalla."),
+        "pin",
+    ),
     "retention_months_invalid": Refusal(
         400, _l("Säilytysaika %(months)s kuukautta ei käy: anna 1–%(max)s kuukautta.")
     ),

@@ -47,12 +47,33 @@ def password_attempt(who: str) -> PasswordAttempt:
     config = current_app.config
     limits = [(item, f"{prefix}|{ip}|{who}") for item in parse_many(config["LOGIN_RATE_LIMIT"])]
     limits += [(item, f"{prefix}|{ip}") for item in parse_many(config["LOGIN_IP_RATE_LIMIT"])]
+    if not count_all(limits, attempt):
+        current_app.logger.warning("auth lockout user=%s ip=%s", who, ip)
+        refuse_for(limits)
+    return attempt
+
+
+def count_all(limits: list[tuple[RateLimitItem, str]], attempt: PasswordAttempt) -> bool:
+    """Add one to every counter (all of them, even past one that is full); tell if all held."""
     allowed = True
     for item, key in limits:
         allowed = limiter.limiter.hit(item, SCOPE, key) and allowed
         attempt.hits.append((item, key))
-    if not allowed:
-        current_app.logger.warning("auth lockout user=%s ip=%s", who, ip)
+    return allowed
+
+
+def pin_attempt(who: str, device_id: int) -> PasswordAttempt:
+    """Count a PIN check for `who` (as passwords are counted, per user) and for the tablet."""
+    attempt = PasswordAttempt()
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return attempt
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+    config = current_app.config
+    limits = [(item, f"{prefix}|pin|{who}") for item in parse_many(config["LOGIN_RATE_LIMIT"])]
+    limits += [(item, f"{prefix}|device|{device_id}")
+               for item in parse_many(config["PIN_DEVICE_RATE_LIMIT"])]
+    if not count_all(limits, attempt):
+        current_app.logger.warning("auth pin lockout user=%s device=%s", who, device_id)
         refuse_for(limits)
     return attempt
 

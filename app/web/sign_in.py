@@ -7,12 +7,14 @@ when (the log record's time); never a password or a code.
 import logging
 import time
 
-from flask import request, session
+from flask import flash, request, session
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from app.models import User
 from app.services import sessions
+from app.web import device as shared_device
 from app.web.guards import mark_password_entered
 
 auth_log = logging.getLogger("tekotaulu.auth")
@@ -48,15 +50,21 @@ def clear_keeping_language() -> None:
         session["lang"] = lang
 
 
-def begin(user: User, *, second_factor: bool = False) -> None:
-    """Start a fresh server-side session for the user (no fixation, no remember-me cookie)."""
+def begin(user: User, *, second_factor: bool = False, with_pin: bool = False) -> None:
+    """Start a fresh server-side session for the user (no fixation, no remember-me cookie).
+
+    On a set-up shared tablet the session is the tablet's: its idle minutes apply.
+    """
     clear_keeping_language()
     device = describe_device(request.user_agent.string or "")
-    token = sessions.start(user.id, device, second_factor=second_factor)
+    tablet = shared_device.current()
+    token = sessions.start(user.id, device, second_factor=second_factor,
+                           device_id=tablet.id if tablet else None)
     viewer = sessions.resume(token).viewer
     login_user(viewer, remember=False)
-    mark_password_entered()
-    log_event("login", user.username)
+    if not with_pin:  # a PIN is no password: pages that ask for a recent one still ask
+        mark_password_entered()
+    log_event("pin_login" if with_pin else "login", user.username)
 
 
 def end() -> None:
@@ -83,3 +91,23 @@ def pending_second_factor() -> dict | None:
         session.pop(PENDING, None)
         return None
     return pending
+
+
+def end_after_post() -> bool:
+    """On a shared tablet set to do so, sign the poster out once the deed is on the board."""
+    tablet = shared_device.current()
+    if tablet is None or not tablet.logout_after_post or current_user.device_id != tablet.id:
+        return False
+    end()
+    flash(_("Teko on taululla. Sinut kirjattiin ulos."), "success")
+    return True
+
+
+def forget_cached_shell(response):
+    """After signing out: the cached app shell holds the user's name and form token.
+
+    "storage" would also wipe the outbox, whose deeds belong to their makers and wait for them
+    to sign in again.
+    """
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response

@@ -39,6 +39,11 @@ def can(capability: str, deed: permissions.DeedFacts | None = None) -> bool:
     return permissions.can(current_user, capability, deed)
 
 
+def can_somewhere(capability: str) -> bool:
+    """In templates: does the logged-in user hold this anywhere (in some unit at least)?"""
+    return permissions.holds_somewhere(current_user, permissions.Capability(capability))
+
+
 @lru_cache(maxsize=64)
 def _file_version(path: str, mtime: float) -> str:
     """Return a short content hash of a static file (cached per modification time)."""
@@ -103,6 +108,7 @@ def init_app(app: Flask) -> None:
         icon=icon,
         current_locale=lambda: str(get_locale() or "fi"),
         can=can,
+        can_somewhere=can_somewhere,
         label=label,
         target_label=target_label,
         round_label=round_label,

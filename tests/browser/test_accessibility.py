@@ -12,7 +12,7 @@ from app.extensions import db
 from app.projection.views import link_token
 from app.services import accounts, moderation, projection, two_factor, workshops
 from tests.conftest import PASSWORD
-from tests.security_support import supervise
+from tests.security_support import make_device, supervise
 from tests.test_board import add_deed, municipality_id
 
 AXE = Path(__file__).parents[2] / "static" / "vendor" / "axe-core" / "axe.min.js"
@@ -121,6 +121,7 @@ def make_content(app, world) -> dict[str, object]:
         token = link_token(link.id)
         aino = accounts.find_user("aino").id
         db.session.remove()
+    make_device(app, world.unit_id)  # a row in the list of tablets
     return {"deed": ids[0], "hidden": hidden, "workshop": workshop, "token": token, "aino": aino}
 
 
@@ -134,16 +135,16 @@ def pages_by_role(world, juva: int, c: dict) -> dict[str | None, list[tuple[str,
             (f"/?unit={world.other_unit_id}", 200),  # filtered, nothing matches
             (f"/deeds/{deed}?municipality={juva}", 200), ("/deeds/new", 200),
             ("/account/sessions", 200), ("/account/password", 200), ("/account/two-factor", 200),
-            ("/workshops", 200), (f"/workshops/{workshop}", 200), ("/privacy", 200),
-            ("/no-such-page", 404), ("/admin/users", 403),
+            ("/account/pin", 200), ("/workshops", 200), (f"/workshops/{workshop}", 200),
+            ("/privacy", 200), ("/no-such-page", 404), ("/admin/users", 403),
         ],
-        "riitta": [("/review/hidden", 200), (f"/deeds/{hidden}", 200)],
+        "riitta": [("/review/hidden", 200), (f"/deeds/{hidden}", 200), ("/devices", 200)],
         "kalle": [
             ("/workshops/new", 200), (f"/workshops/{workshop}/edit", 200),
             ("/projection", 200), ("/projection/remote", 200),
         ],
         "admin": [
-            ("/admin/users", 200), ("/admin/audit", 200),
+            ("/admin/users", 200), ("/admin/audit", 200), ("/admin/settings", 200),
             (f"/admin/users/{c['aino']}/erase", 200), (f"/admin/deeds/{deed}/erase", 200),
             (f"/deeds/{deed}", 200),
         ],
