@@ -186,9 +186,9 @@ def test_the_outbox_keeps_the_burned_photo(app, world, live_server, browser, tmp
     paint(page, (300, 600), (1000, 600))
     context.set_offline(True)
     page.click("#send-button")
-    page.wait_for_function("document.getElementById('outbox-count').textContent.length > 0")
+    page.locator("#outbox").wait_for()  # shown once a deed waits (the empty count is hidden)
     assert deeds_made(app) == []
-    assert page.is_hidden("#blur-editor"), "the form is ready for the next deed"
+    page.locator("#blur-editor").wait_for(state="hidden")  # the form is ready for the next deed
     context.set_offline(False)  # the "online" event sends it
     wait_until_sent(page)
     context.close()
