@@ -151,23 +151,44 @@
     });
   }
 
-  // Loaded on first use, after the preview shows; CPU backend: no WebGL or WASM needed.
+  // Loaded on first use, after the preview shows; CPU backend: no WebGL or WASM needed. The
+  // weights are fetched here (not by face-api's loader) so that every URL carries its version
+  // and the service worker may keep them: faces are then found offline too.
   function loadFaceApi() {
     if (faceApi) { return faceApi; }
-    var root = editor.root;
+    var texts = editor.root.dataset;
     faceApi = new Promise(function (resolve, reject) {
       var script = document.createElement("script");
-      script.src = root.dataset.faceApi;
+      script.src = texts.faceApi;
       script.onload = function () { return window.faceapi ? resolve(window.faceapi) : reject(); };
       script.onerror = reject;
       document.head.appendChild(script);
     }).then(function (api) {
-      return api.tf.setBackend("cpu").then(function () { return api.tf.ready(); }).then(function () {
-        return api.nets.tinyFaceDetector.loadFromUri(root.dataset.faceModel);
-      }).then(function () { return api; });
+      return api.tf.setBackend("cpu").then(function () {
+        return Promise.all([fetched(texts.faceManifest, "json"), fetched(texts.faceWeights, "arrayBuffer"),
+          api.tf.ready()]);
+      }).then(function (files) {
+        var weights = api.tf.io.decodeWeights(files[1], files[0][0].weights);
+        api.nets.tinyFaceDetector.loadFromWeightMap(weights);
+        keepOffline([texts.faceApi, texts.faceManifest, texts.faceWeights]);
+        return api;
+      });
     });
     faceApi.catch(function () { faceApi = null; });  // the next photo may try again
     return faceApi;
+  }
+
+  function fetched(url, how) {
+    return fetch(url, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) { throw new Error(url + ": " + response.status); }
+      return response[how]();
+    });
+  }
+
+  // Ask the service worker (outbox.js registers it) to keep the detector with the app shell.
+  function keepOffline(urls) {
+    var worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+    if (worker) { worker.postMessage({ shell: urls }); }
   }
 
   // The detector's box, enlarged to the whole head, as an ellipse in photo pixels.

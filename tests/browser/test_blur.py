@@ -15,7 +15,7 @@ from app.models import Photo
 from app.storage import current_storage
 from tests.browser.test_accessibility import serious_violations, small_targets
 from tests.browser.test_deed_loop import login
-from tests.browser.test_posting import deeds_made, new_context, wait_until_sent
+from tests.browser.test_posting import CACHED_PATHS, deeds_made, new_context, wait_until_sent
 from tests.imagegen import photo_like
 
 ASTRONAUT = Path(__file__).parents[1] / "data" / "astronaut.jpg"
@@ -246,7 +246,7 @@ def test_a_face_is_found_on_the_tablet_and_burned_in(app, world, live_server, br
     detection_ms = page.get_attribute("#blur-editor", "data-detect-ms")
     print(f"\nface search on 1920 px: {detection_ms} ms detection, {elapsed:.1f} s from choosing")
     assert all(url.startswith(live_server) for url in models), "nothing from elsewhere"
-    assert any(url.endswith("tiny_face_detector_model.bin") for url in models)
+    assert any("/tiny_face_detector_model.bin?v=" in url for url in models)
     assert not problems, problems
     send(page, live_server)
     context.close()
@@ -291,6 +291,34 @@ def test_a_removed_face_mark_warns_by_the_consent_box(app, world, live_server, b
     original = same_size(Image.open(astronaut).convert("RGB"), stored)
     face = scaled(ASTRONAUT_FACE, stored.width / 512)
     assert detail(stored, face) > 0.7 * detail(original, face), "the poster chose to show it"
+
+
+def test_faces_are_found_offline_once_the_detector_is_kept(world, live_server, browser,
+                                                          astronaut):
+    """The service worker keeps the detector and its weights with the app shell: offline, the
+    form opens from it and still finds the face."""
+    context = new_context(browser, *TABLET, service_workers="allow")
+    page = context.new_page()
+    login(page, live_server)
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")  # active: controls
+    page.goto(live_server + "/deeds/new")  # ...the form from now on
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    choose(page, astronaut, "Ensin verkossa.")
+    assert wait_for_search(page).startswith("Kasvoja löytyi: 1")
+    kept = ["/deeds/new", "/static/js/blur-editor.js", "/static/js/deed-form.js",
+            "/static/vendor/@vladmandic/face-api/face-api.js",
+            "/static/vendor/@vladmandic/face-api/tiny_face_detector_model-weights_manifest.json",
+            "/static/vendor/@vladmandic/face-api/tiny_face_detector_model.bin"]
+    page.wait_for_function(
+        f"kept => ({CACHED_PATHS})().then(p => kept.every(path => p.includes(path)))",
+        arg=kept, timeout=15_000)
+
+    context.set_offline(True)
+    response = page.goto(live_server + "/deeds/new")
+    assert response.from_service_worker
+    choose(page, astronaut, "Sitten ilman yhteyttä.")
+    assert wait_for_search(page).startswith("Kasvoja löytyi: 1")
+    context.close()
 
 
 def test_the_form_posts_when_the_face_model_cannot_load(app, world, live_server, browser,
