@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 # package@version | files inside the package to keep
 PACKAGES=(
   "axe-core@4.14.1|axe.min.js"  # a test tool: injected by tests/browser/test_accessibility.py, never served to users
+  # Faces found on the tablet (deed form only): the bundle with TensorFlow.js and the tiny face detector
+  "@vladmandic/face-api@1.7.15|dist/face-api.js model/tiny_face_detector_model-weights_manifest.json model/tiny_face_detector_model.bin"
 )
 
 work="$(mktemp -d)"

@@ -31,7 +31,7 @@
 
     input.addEventListener("change", function () {
       var file = input.files && input.files[0];
-      if (!file) { preview.hidden = true; return; }
+      if (!file) { preview.hidden = true; blur("close"); return; }
       if (preview.src) { URL.revokeObjectURL(preview.src); }
       preview.src = URL.createObjectURL(file);
       preview.hidden = false;
@@ -39,6 +39,7 @@
       if (kept) { kept.hidden = true; }  // the new photo replaces the kept one
       noteAnimation(input, file);
       shrunk = { file: file, photo: shrink(file) };  // ready by the time "Lähetä" is tapped
+      blur("open", shrunk.photo);  // the blur editor over the preview (blur-editor.js)
     });
 
     if (description && counter) {
@@ -186,6 +187,9 @@
     busy(true);
     var ready = shrunk && shrunk.file === original ? shrunk.photo : shrink(original);
     ready.then(function (photo) {
+      // Burned on the tablet before anything is uploaded or queued: no unblurred copy leaves.
+      return blur("burn", photo, encode) || photo;
+    }).then(function (photo) {
       var data = new FormData(form);
       if (photo) { data.set(input.name, photo, photo.name); }
       data.set("client_id", clientId);
@@ -193,7 +197,16 @@
         return !original ? form.submit() : queue(form, photo, "waiting");
       }
       upload(form, data, photo);
+    }, function () {
+      busy(false);
+      showErrors(form, { photo: [form.dataset.blurFailed] });
     });
+  }
+
+  // Call the blur editor when it is there (it is not without canvas support).
+  function blur(what) {
+    var editor = window.TekotauluBlur;
+    return editor ? editor[what].apply(null, Array.prototype.slice.call(arguments, 1)) : null;
   }
 
   function upload(form, data, photo) {
@@ -245,6 +258,7 @@
       var preview = document.getElementById("photo-preview");
       preview.hidden = true;
       preview.removeAttribute("src");
+      blur("close");
       busy(false);
       var box = document.getElementById("outbox");
       box.scrollIntoView({ block: "start" });

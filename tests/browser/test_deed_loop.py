@@ -20,7 +20,8 @@ def test_post_deed_and_see_it_on_board(app, world, live_server, page, tmp_path):
     page.wait_for_url(live_server + "/deeds/new")
 
     page.set_input_files("input[name=photo]", str(photo))
-    page.wait_for_selector("#photo-preview", state="visible")
+    # The preview, or the blur editor that takes its place once the photo is drawn.
+    page.wait_for_selector("#photo-preview:visible, #blur-canvas:visible")
     page.fill("textarea[name=description]", "Kannoin kauppakassit keittiöön asti.")
     page.select_option("select[name=unit]", str(world.unit_id))
     page.select_option("select[name=customer_type]", "end_customer")

@@ -156,7 +156,7 @@ def test_a_deed_made_offline_is_sent_once_when_the_connection_returns(app, world
     fill(page, photo, "Tehty ilman yhteyttä.")
     page.click("#send-button")
 
-    page.wait_for_function("document.getElementById('outbox-count').textContent.length > 0")
+    page.locator("#outbox").wait_for()  # shown once a deed waits (the empty count is hidden)
     assert outbox_count(page) == WAITING_ONE
     assert "Ei yhteyttä" in page.inner_text("#outbox-note")
     assert deeds_made(app) == []
@@ -201,7 +201,7 @@ def test_a_lost_answer_after_the_commit_makes_no_second_deed(app, world, live_se
     fill(page, photo, "Vastaus katosi.")
     with page.expect_response("**/api/deeds") as first:
         page.click("#send-button")
-    page.wait_for_function("document.getElementById('outbox-count').textContent.length > 0")
+    page.locator("#outbox").wait_for()  # shown once a deed waits (the empty count is hidden)
     assert first.value.status == 201 and len(deeds_made(app)) == 1  # made, but never heard of
     assert outbox_count(page) == WAITING_ONE
 
