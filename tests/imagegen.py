@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import random
 import struct
 import threading
 import zlib
@@ -123,6 +124,24 @@ def photo_pixels(width: int, height: int) -> Image.Image:
     if n:  # distinct shifts for the first width x height calls: far more than a run makes
         grain = ImageChops.offset(grain, n % width, n // width % height)
     return _add_grain(scene, grain)
+
+
+def steady_photo(width: int, height: int, seed: int = 1) -> bytes:
+    """A photo-like JPEG that is the same in every run: for checks whose answer depends on the
+    picture (a face detector must find nothing in it, every time)."""
+    rng = random.Random(seed)
+    size = (width, height)
+    light = Image.linear_gradient("L").resize(size, Image.Resampling.BILINEAR)
+    picture = Image.merge("RGB", (light, ImageChops.invert(light), light.rotate(180)))
+    _draw_shapes(picture)
+    for divisor in (16, 4, 1):  # foliage, fabric and grain, from seeded noise
+        small = (max(1, width // divisor), max(1, height // divisor))
+        noise = Image.frombytes("L", small, rng.randbytes(small[0] * small[1]))
+        texture = noise.resize(size, Image.Resampling.BICUBIC).point(lambda v: 128 + (v - 128) // 5)
+        picture = ImageChops.add(picture, Image.merge("RGB", (texture,) * 3), 1, -128)
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=90)
+    return out.getvalue()
 
 
 def _scene(size: tuple[int, int]) -> Image.Image:

@@ -16,7 +16,7 @@ from app.storage import current_storage
 from tests.browser.test_accessibility import serious_violations, small_targets
 from tests.browser.test_deed_loop import login
 from tests.browser.test_posting import CACHED_PATHS, deeds_made, new_context, wait_until_sent
-from tests.imagegen import photo_like
+from tests.imagegen import steady_photo
 
 ASTRONAUT = Path(__file__).parents[1] / "data" / "astronaut.jpg"
 ASTRONAUT_FACE = (185, 90, 245, 150)  # eyes, nose and mouth in the 512 px original
@@ -147,7 +147,7 @@ def test_painted_area_has_no_detail_left_in_the_upload(app, world, live_server, 
                                                         tmp_path, size):
     """Paint a stroke in "Sumenna" mode: inside it the uploaded photo is flat, outside it keeps
     its detail. A photo without people gets no face marks."""
-    original_bytes = photo_like(1600, 1200)
+    original_bytes = steady_photo(1600, 1200)
     photo = tmp_path / "kuva.jpg"
     photo.write_bytes(original_bytes)
     original = Image.open(io.BytesIO(original_bytes)).convert("RGB")
@@ -175,7 +175,7 @@ def test_painted_area_has_no_detail_left_in_the_upload(app, world, live_server, 
 def test_the_outbox_keeps_the_burned_photo(app, world, live_server, browser, tmp_path):
     """Sent without a connection: the deed waits in the outbox with the blur already burned in,
     and that is what reaches the board."""
-    original_bytes = photo_like(1600, 1200)
+    original_bytes = steady_photo(1600, 1200)
     photo = tmp_path / "kuva.jpg"
     photo.write_bytes(original_bytes)
     context, page = open_form(browser, live_server, TABLET)
@@ -201,7 +201,7 @@ def test_undo_and_remove_all(app, world, live_server, browser, tmp_path):
     """Undo takes the last stroke away; "Poista kaikki sumennukset" all of them: the photo is then
     sent as it was chosen."""
     photo = tmp_path / "kuva.jpg"
-    photo.write_bytes(photo_like(1200, 900))
+    photo.write_bytes(steady_photo(1200, 900))
     context, page = open_form(browser, live_server, PHONE)
     choose(page, photo, "Kumosin sumennukset.")
     page.click("#blur-mode")
