@@ -56,8 +56,17 @@ self.addEventListener("fetch", function (event) {
   } else if (request.mode === "navigate" && url.pathname === FORM) {
     event.respondWith(fetch(request).then(function (response) {
       return caches.open(SHELL).then(function (cache) { return storeForm(cache, response); });
-    }, function () {
-      return caches.match(FORM).then(function (hit) { return hit || Response.error(); });
-    }));
+    }, function () { return cachedForm(8); }));
   }
 });
+
+// The kept form, offline. A page's refresh of it may be half-way (a put replaces the entry),
+// so a miss is tried again for up to two seconds before the navigation fails.
+function cachedForm(tries) {
+  return caches.match(FORM).then(function (hit) {
+    if (hit || tries <= 0) { return hit || Response.error(); }
+    return new Promise(function (resolve) { setTimeout(resolve, 250); }).then(function () {
+      return cachedForm(tries - 1);
+    });
+  });
+}
