@@ -2,7 +2,9 @@
 
 from app.models.auth import AuthSession, RecoveryCode
 from app.models.deeds import (
+    COMMENT_MAX,
     DESCRIPTION_MAX,
+    Comment,
     CustomerType,
     Deed,
     PendingPhoto,
@@ -18,11 +20,13 @@ from app.models.users import Role, User
 from app.models.workshops import Projection, ProjectionLink, Workshop
 
 __all__ = [
+    "COMMENT_MAX",
     "DESCRIPTION_MAX",
     "DEVICE_IDLE_MINUTES",
     "AuditAction",
     "AuditEntry",
     "AuthSession",
+    "Comment",
     "CustomerType",
     "Deed",
     "Device",

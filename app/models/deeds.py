@@ -12,6 +12,7 @@ from app.models.places import Municipality, Unit
 from app.models.users import User
 
 DESCRIPTION_MAX = 500
+COMMENT_MAX = 300
 
 
 class CustomerType(enum.StrEnum):
@@ -59,6 +60,9 @@ class Deed(db.Model):
         enum_column(Visibility), default=Visibility.VISIBLE
     )
     thanks_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When a supervisor featured the deed ("nostettu"); None when it is not featured.
+    featured_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # Raised by every change to what the deed's card shows (text, place, byline, photos): the
     # rendered card is cached under (id, version, language), so a new version is a new entry.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
@@ -119,6 +123,19 @@ class Thanks(db.Model):
     deed_id: Mapped[int] = mapped_column(sa.ForeignKey("deed.id"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class Comment(db.Model):
+    """A short plain-text word of encouragement on a deed (kommentti)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deed_id: Mapped[int] = mapped_column(sa.ForeignKey("deed.id"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    body: Mapped[str] = mapped_column(sa.String(COMMENT_MAX))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, index=True
+    )
+    author: Mapped[User] = relationship()
 
 
 class PendingPhoto(db.Model):

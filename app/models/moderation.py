@@ -55,3 +55,5 @@ class AuditEntry(db.Model):
     action: Mapped[AuditAction] = mapped_column(enum_column(AuditAction))
     target_type: Mapped[str] = mapped_column(sa.String(16))
     target_id: Mapped[int]
+    # What changed, as JSON {"field": [before, after]}; never passwords, PINs or deed content.
+    changes: Mapped[dict | None] = mapped_column(sa.JSON)

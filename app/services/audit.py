@@ -10,7 +10,16 @@ from app.models import AuditAction, AuditEntry, User
 SYSTEM_ACTOR = "järjestelmä"  # retention runs from cron, not by a person
 
 
-def record(actor: User | None, action: AuditAction, target_type: str, target_id: int) -> None:
+Changes = dict[str, tuple[object, object]]
+
+
+def record(
+    actor: User | None,
+    action: AuditAction,
+    target_type: str,
+    target_id: int,
+    changes: Changes | None = None,
+) -> None:
     """Add an entry in the caller's transaction (it commits with the action it logs)."""
     db.session.add(
         AuditEntry(
@@ -19,6 +28,7 @@ def record(actor: User | None, action: AuditAction, target_type: str, target_id:
             action=action,
             target_type=target_type,
             target_id=target_id,
+            changes={field: list(pair) for field, pair in changes.items()} if changes else None,
         )
     )
 
@@ -27,3 +37,9 @@ def recent_entries(limit: int = 200) -> Sequence[AuditEntry]:
     """Return the newest entries first."""
     query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     return db.session.scalars(query).all()
+
+
+def changed_fields(before: dict[str, object], after: dict[str, object]) -> Changes:
+    """The fields whose value differs, as {field: (before, after)}, for record()."""
+    return {name: (before.get(name), value) for name, value in after.items()
+            if before.get(name) != value}

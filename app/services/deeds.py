@@ -17,7 +17,17 @@ from sqlalchemy.exc import IntegrityError
 from app import images
 from app.database import write_transaction
 from app.extensions import db
-from app.models import CustomerType, Deed, PendingPhoto, Photo, Rendition, Thanks, Unit, User
+from app.models import (
+    Comment,
+    CustomerType,
+    Deed,
+    PendingPhoto,
+    Photo,
+    Rendition,
+    Thanks,
+    Unit,
+    User,
+)
 from app.models.base import utcnow
 from app.permissions import Capability, may_see, require
 from app.services.errors import NotFound, Refused
@@ -352,6 +362,7 @@ def remove_deed_rows(deed_id: int) -> list[str]:
         return []
     keys = [r.key for photo in deed.photos for r in photo.renditions]
     db.session.execute(sa.delete(Thanks).where(Thanks.deed_id == deed_id))
+    db.session.execute(sa.delete(Comment).where(Comment.deed_id == deed_id))
     db.session.delete(deed)
     db.session.flush()
     return keys

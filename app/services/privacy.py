@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import (
     AuditAction,
     AuditEntry,
+    Comment,
     Deed,
     Photo,
     Rendition,
@@ -134,6 +135,7 @@ def erase_user(actor: User, user_id: int) -> int:
         user = _existing_user(user_id)
         check_erasable(actor, user)  # under the write lock: two admins cannot erase each other
         _withdraw_thanks(user_id)
+        _withdraw_comments(user_id)
         deed_ids = list(db.session.scalars(sa.select(Deed.id).where(Deed.author_id == user_id)))
         keys = [key for deed_id in deed_ids for key in deeds.remove_deed_rows(deed_id)]
         keys += deeds.remove_kept_photo_rows(user_id)
@@ -157,6 +159,22 @@ def _withdraw_thanks(user_id: int) -> None:
         sa.update(Deed).where(Deed.id.in_(thanked)).values(thanks_count=Deed.thanks_count - 1)
     )
     db.session.execute(sa.delete(Thanks).where(Thanks.user_id == user_id))
+
+
+def _withdraw_comments(user_id: int) -> None:
+    """Delete the user's comments and lower the counts of the deeds they commented on."""
+    per_deed = (
+        sa.select(sa.func.count(Comment.id))
+        .where(Comment.deed_id == Deed.id, Comment.author_id == user_id)
+        .scalar_subquery()
+    )
+    commented = sa.select(Comment.deed_id).where(Comment.author_id == user_id)
+    db.session.execute(
+        sa.update(Deed)
+        .where(Deed.id.in_(commented))
+        .values(comment_count=Deed.comment_count - per_deed)
+    )
+    db.session.execute(sa.delete(Comment).where(Comment.author_id == user_id))
 
 
 def erase_deed(actor: User, deed_id: int) -> None:
