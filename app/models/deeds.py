@@ -13,6 +13,7 @@ from app.models.users import User
 
 DESCRIPTION_MAX = 500
 COMMENT_MAX = 300
+HIDE_REASON_MAX = 200
 
 
 class CustomerType(enum.StrEnum):
@@ -29,6 +30,7 @@ class Visibility(enum.StrEnum):
 
     VISIBLE = "visible"
     HIDDEN = "hidden"
+    PENDING = "pending"  # waiting for a supervisor's approval, when the site asks for it
 
 
 class Deed(db.Model):
@@ -63,6 +65,8 @@ class Deed(db.Model):
     comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # When a supervisor featured the deed ("nostettu"); None when it is not featured.
     featured_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Why a supervisor hid the deed, shown to its author; None while it is not hidden.
+    hidden_reason: Mapped[str | None] = mapped_column(sa.String(HIDE_REASON_MAX))
     # Raised by every change to what the deed's card shows (text, place, byline, photos): the
     # rendered card is cached under (id, version, language), so a new version is a new entry.
     version: Mapped[int] = mapped_column(default=1, server_default="1")

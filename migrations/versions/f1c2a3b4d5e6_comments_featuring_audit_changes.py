@@ -1,4 +1,4 @@
-"""comments, featured deeds, audit entries with before/after values
+"""comments, featured deeds, hide reasons, audit entries with before/after values
 
 Revision ID: f1c2a3b4d5e6
 Revises: e7a1c3d5f9b2
@@ -27,6 +27,7 @@ def upgrade():
     with _deed_batch() as batch_op:
         batch_op.add_column(sa.Column('comment_count', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('featured_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('hidden_reason', sa.String(length=200), nullable=True))
 
     op.create_table(
         'comment',
@@ -59,5 +60,6 @@ def downgrade():
     op.drop_table('comment')
 
     with _deed_batch() as batch_op:
+        batch_op.drop_column('hidden_reason')
         batch_op.drop_column('featured_at')
         batch_op.drop_column('comment_count')
