@@ -33,6 +33,9 @@ LABELS: dict[enum.Enum, object] = {
     AuditAction.LOCK_PIN: _l("PIN-koodi lukittui väärien yritysten jälkeen"),
     AuditAction.ALLOW_PINS: _l("salli PIN-koodit"),
     AuditAction.FORBID_PINS: _l("kielsi PIN-koodit"),
+    AuditAction.ISSUE_ONBOARDING_LINK: _l("loi aloituslinkin"),
+    AuditAction.ISSUE_RESET_LINK: _l("loi salasanan vaihtolinkin"),
+    AuditAction.USE_ACCESS_LINK: _l("asetti salasanan linkillä"),
 }
 
 # What an audit entry points at (a plain string column, not an enum).

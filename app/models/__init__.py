@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
-from app.models.auth import AuthSession, RecoveryCode
+from app.models.auth import AccessLink, AuthSession, LinkPurpose, RecoveryCode
 from app.models.deeds import (
     COMMENT_MAX,
     DESCRIPTION_MAX,
@@ -20,6 +20,7 @@ from app.models.users import Role, User
 from app.models.workshops import Projection, ProjectionLink, Workshop
 
 __all__ = [
+    "AccessLink",
     "COMMENT_MAX",
     "DESCRIPTION_MAX",
     "DEVICE_IDLE_MINUTES",
@@ -30,6 +31,7 @@ __all__ = [
     "CustomerType",
     "Deed",
     "Device",
+    "LinkPurpose",
     "Municipality",
     "PendingPhoto",
     "Photo",

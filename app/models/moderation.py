@@ -40,6 +40,9 @@ class AuditAction(enum.StrEnum):
     LOCK_PIN = "lock_pin"
     ALLOW_PINS = "allow_pins"
     FORBID_PINS = "forbid_pins"
+    ISSUE_ONBOARDING_LINK = "issue_onboarding_link"
+    ISSUE_RESET_LINK = "issue_reset_link"
+    USE_ACCESS_LINK = "use_access_link"
 
 
 class AuditEntry(db.Model):

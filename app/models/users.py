@@ -28,6 +28,8 @@ HASH_METHOD = "scrypt:131072:8:1"
 # At most this many hashes at once per process, so that a burst of logins cannot take a worker's
 # memory (each costs 128 MiB while it runs); the rest wait their turn.
 HASHING = threading.BoundedSemaphore(2)
+# A password hash no password matches: a user made by an admin sets their own through a link.
+UNUSABLE_HASH = "!"  # noqa: S105 - a marker, not a password
 
 
 class User(UserMixin, db.Model):
@@ -65,8 +67,18 @@ class User(UserMixin, db.Model):
         with HASHING:
             self.password_hash = generate_password_hash(password, method=HASH_METHOD)
 
+    def set_unusable_password(self) -> None:
+        """Let no password log in until the user sets one (cheap: no hashing)."""
+        self.password_hash = UNUSABLE_HASH
+
+    def has_usable_password(self) -> bool:
+        """Tell whether some password can log this user in."""
+        return self.password_hash != UNUSABLE_HASH
+
     def check_password(self, password: str) -> bool:
         """Tell whether the password matches the stored hash."""
+        if not self.has_usable_password():
+            return False
         with HASHING:
             return check_password_hash(self.password_hash, password)
 
@@ -84,7 +96,7 @@ class User(UserMixin, db.Model):
 
     def password_hash_outdated(self) -> bool:
         """Tell whether the hash was made with weaker parameters than today's."""
-        return not self.password_hash.startswith(HASH_METHOD + "$")
+        return self.has_usable_password() and not self.password_hash.startswith(HASH_METHOD + "$")
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

@@ -93,7 +93,7 @@ def authenticate(username: str, password: str) -> User | None:
     today's is made again now, while the password is at hand.
     """
     user = find_user(username)
-    if user is None:
+    if user is None or not user.has_usable_password():
         # Hash anyway, so the answer takes as long whether or not the user exists.
         _unknown_user().check_password(password)
         return None

@@ -33,6 +33,10 @@ REFUSALS: dict[str, Refusal] = {
     "deed_not_found": Refusal(404, _l("Sivua ei löytynyt.")),
     "photo_not_found": Refusal(404, _l("Sivua ei löytynyt.")),
     "user_not_found": Refusal(404, _l("Käyttäjää ei löytynyt: %(name)s")),
+    # Used, expired, replaced and made-up links all look the same.
+    "link_not_found": Refusal(404, _l(
+        "Linkki ei ole enää voimassa. Pyydä esihenkilöltäsi tai ylläpitäjältä uusi linkki.")),
+    "user_inactive": Refusal(400, _l("Käyttäjätunnus ei ole käytössä.")),
     "unit_not_found": Refusal(404, _l("Yksikköä ei löytynyt: %(id)s")),
     "municipality_not_found": Refusal(404, _l("Kuntaa ei löytynyt: %(name)s")),
     "not_allowed": Refusal(403, _l("Sinulla ei ole oikeutta tähän.")),
