@@ -20,6 +20,8 @@ from tests.imagegen import photo_like
 EXPECTED_PUBLIC = {
     "auth.login", "auth.second_factor", "auth.setup", "auth.set_language", "static",
     "pages.health", "pages.privacy",
+    # Whether the database and storage work, for the proxy: names a broken part, no details.
+    "pages.ready",
     # A PIN sign-in: it answers only on a set-up shared tablet (tests/test_shared_tablet.py).
     "auth.pin_login",
     # The service worker's code, public like /static/ (an update check may come signed out).

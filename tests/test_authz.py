@@ -86,6 +86,7 @@ MATRIX = [
     Case("pages.privacy", "GET", "/privacy", everyone(200, anonymous=200),
          note="the privacy notice is readable before signing in"),
     Case("pages.health", "GET", "/healthz", everyone(200, anonymous=200)),
+    Case("pages.ready", "GET", "/readyz", everyone(200, anonymous=200)),
     Case("pages.service_worker", "GET", "/sw.js", everyone(200, anonymous=200),
          note="code only, like /static/: no data"),
     Case("deeds.new", "GET", "/deeds/new", everyone(200)),

@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import current_app, render_template
 
 from app.pages import bp
+from app.services import readiness
 
 
 @bp.route("/privacy")
@@ -19,6 +20,17 @@ def privacy():
 def health():
     """Answer 'ok' without a login, for load balancers (and as the load benchmark's baseline)."""
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@bp.route("/readyz")
+def ready():
+    """Answer 'ok' when the database and the storage work, else 503 naming the broken part.
+
+    The names only (the details go to the log): the answer is public, for the proxy.
+    """
+    broken = readiness.problems()
+    body, status = ("ok", 200) if not broken else ("unavailable: " + ", ".join(broken), 503)
+    return body, status, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
 
 
 @bp.route("/sw.js")

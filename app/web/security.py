@@ -29,7 +29,7 @@ from app.web.forms import malformed
 # The projection link's pages check their signed, expiring link instead.
 PUBLIC_ENDPOINTS = frozenset(
     {"auth.login", "auth.pin_login", "auth.second_factor", "auth.setup", "static",
-     "auth.set_language", "pages.health", "pages.privacy", "projection.link_show",
+     "auth.set_language", "pages.health", "pages.ready", "pages.privacy", "projection.link_show",
      "projection.link_live", "projection.link_qr", "projection.link_photo", "pages.service_worker"}
 )
 # What a person may still reach while the app waits for a new password or a second factor.

@@ -1,0 +1,75 @@
+"""/readyz tells a proxy whether this server can serve: 503 naming the part that stopped."""
+
+import socket
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from app import create_app
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (bound and released at once)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_with(app_config, **overrides):
+    """An app made from the test settings with some of them changed."""
+    settings = {k: v for k, v in app_config.items() if not k.startswith("_")}
+    return create_app({**settings, **overrides})
+
+
+def test_ready_when_database_and_storage_work(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok"
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_a_stopped_database_is_named(app_config):
+    dead = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/tekotaulu?connect_timeout=2"
+    app = app_with(app_config, SQLALCHEMY_DATABASE_URI=dead)
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_data(as_text=True) == "unavailable: database"
+
+
+def test_an_unwritable_upload_folder_is_named(app_config, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the upload folder should be")
+    app = app_with(app_config, UPLOAD_FOLDER=str(blocker / "uploads"))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_data(as_text=True) == "unavailable: storage"
+
+
+@pytest.fixture
+def s3_env(monkeypatch):
+    """Dummy credentials for a local S3 server, and no proxy in between."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_stopping_the_object_storage_makes_the_server_unready(app_config, s3_env):
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    try:
+        boto3.client("s3", endpoint_url=endpoint, region_name="eu-north-1").create_bucket(
+            Bucket="tekotaulu", CreateBucketConfiguration={"LocationConstraint": "eu-north-1"})
+        app = app_with(app_config, STORAGE_BACKEND="s3", S3_BUCKET="tekotaulu",
+                       S3_ENDPOINT_URL=endpoint, S3_REGION="eu-north-1")
+        client = app.test_client()
+        assert client.get("/readyz").status_code == 200
+    finally:
+        server.stop()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.get_data(as_text=True) == "unavailable: storage"
