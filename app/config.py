@@ -105,6 +105,25 @@ def timezone_name(raw: str) -> str:
     return raw
 
 
+PHOTO_DELIVERIES = ("app", "nginx", "presigned")
+
+
+def photo_delivery(raw: str) -> str:
+    """How photo bytes reach the browser: one of PHOTO_DELIVERIES."""
+    value = raw.strip().lower()
+    if value not in PHOTO_DELIVERIES:
+        raise ValueError("expected one of " + ", ".join(PHOTO_DELIVERIES))
+    return value
+
+
+def url_path_prefix(raw: str) -> str:
+    """A URL path that starts and ends with a slash, e.g. /_photos/."""
+    value = raw.strip()
+    if not (value.startswith("/") and value.endswith("/")) or "//" in value or " " in value:
+        raise ValueError("expected a path that starts and ends with /, e.g. /_photos/")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting the environment may set: where it goes, its default and what it means."""
@@ -133,6 +152,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UPLOAD_FOLDER", "TEKOTAULU_UPLOAD_FOLDER", "", text,
             "folder for local files", shown_default="instance/uploads"),
     Setting("S3_BUCKET", "TEKOTAULU_S3_BUCKET", "", text, "S3 bucket"),
+    Setting("PHOTO_DELIVERY", "TEKOTAULU_PHOTO_DELIVERY", "app", photo_delivery,
+            "how photo bytes reach the browser after the login check: app, nginx or presigned"),
+    Setting("PHOTO_ACCEL_PREFIX", "TEKOTAULU_PHOTO_ACCEL_PREFIX", "/_photos/", url_path_prefix,
+            "nginx's internal location for photos (with PHOTO_DELIVERY=nginx)"),
+    Setting("PHOTO_URL_SECONDS", "TEKOTAULU_PHOTO_URL_SECONDS", "300", count,
+            "how long a presigned photo URL works (with PHOTO_DELIVERY=presigned)"),
     Setting("S3_PREFIX", "TEKOTAULU_S3_PREFIX", "", text, "key prefix inside the bucket"),
     Setting("S3_ENDPOINT_URL", "TEKOTAULU_S3_ENDPOINT_URL", "", text_or_none,
             "endpoint of S3-compatible storage other than AWS"),

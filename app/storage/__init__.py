@@ -8,7 +8,15 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from .base import KeyMissing, Storage, StorageError, StoredObject, is_valid_key, validate_key
+from .base import (
+    KeyMissing,
+    Storage,
+    StorageError,
+    StoredObject,
+    Streamed,
+    is_valid_key,
+    validate_key,
+)
 from .local import LocalStorage
 from .s3 import S3Storage
 
@@ -19,6 +27,7 @@ __all__ = [
     "Storage",
     "StorageError",
     "StoredObject",
+    "Streamed",
     "current_storage",
     "init_app",
     "is_valid_key",

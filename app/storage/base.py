@@ -23,6 +23,16 @@ class KeyMissing(StorageError, KeyError):
     """No object is stored under the key."""
 
 
+CHUNK_SIZE = 64 * 1024  # bytes per piece when a file is streamed to a browser or an archive
+
+
+class Streamed(NamedTuple):
+    """A stored object read piece by piece: its length, and its bytes in chunks."""
+
+    length: int
+    chunks: Iterator[bytes]
+
+
 class StoredObject(NamedTuple):
     """A stored key and when its object was last written (timezone-aware, UTC)."""
 
@@ -56,6 +66,12 @@ class Storage(Protocol):
 
     def open(self, key: str) -> BinaryIO:
         """Open the object for reading; raise KeyMissing if there is none."""
+
+    def stream(self, key: str) -> Streamed:
+        """Open the object for reading in chunks, never whole in memory (KeyMissing if none)."""
+
+    def presigned_url(self, key: str, seconds: int) -> str | None:
+        """A URL that lets anyone GET the object for `seconds`; None if the backend has none."""
 
     def exists(self, key: str) -> bool:
         """Tell whether an object is stored under key."""

@@ -10,7 +10,15 @@ from contextlib import suppress
 from pathlib import Path
 from typing import BinaryIO
 
-from .base import KeyMissing, StorageError, StoredObject, is_valid_key, validate_key
+from .base import (
+    CHUNK_SIZE,
+    KeyMissing,
+    StorageError,
+    StoredObject,
+    Streamed,
+    is_valid_key,
+    validate_key,
+)
 
 TEMP_PREFIX = ".tmp-"
 
@@ -49,6 +57,16 @@ class LocalStorage:
             raise KeyMissing(key) from exc
         except OSError as exc:
             raise StorageError(f"cannot open {key!r}: {exc}") from exc
+
+    def stream(self, key: str) -> Streamed:
+        """Open the file and read it in chunks as the caller asks."""
+        handle = self.open(key)
+        return Streamed(os.fstat(handle.fileno()).st_size, _chunks_of(handle))
+
+    def presigned_url(self, key: str, seconds: int) -> str | None:
+        """Local files have no URL of their own."""
+        validate_key(key)
+        return None
 
     def exists(self, key: str) -> bool:
         """Tell whether a file is stored under key."""
@@ -119,6 +137,13 @@ class LocalStorage:
             os.unlink(probe)
         except OSError as exc:
             raise StorageError(f"upload folder {self.root} is not writable: {exc}") from exc
+
+
+def _chunks_of(handle: BinaryIO) -> Iterator[bytes]:
+    """Yield the file's bytes a chunk at a time, closing it at the end (or when abandoned)."""
+    with handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            yield chunk
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

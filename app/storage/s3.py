@@ -14,7 +14,15 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .base import KeyMissing, StorageError, StoredObject, is_valid_key, validate_key
+from .base import (
+    CHUNK_SIZE,
+    KeyMissing,
+    StorageError,
+    StoredObject,
+    Streamed,
+    is_valid_key,
+    validate_key,
+)
 
 # Error codes S3 and compatible servers use for "no such object"; HEAD has no body,
 # so it reports a bare status code.
@@ -101,6 +109,21 @@ class S3Storage:
             with body:
                 return io.BytesIO(body.read())
 
+    def stream(self, key: str) -> Streamed:
+        """GET the object and hand its body on in chunks as they arrive."""
+        name = self._name(key)
+        with _s3_errors(key):
+            answer = self.client.get_object(Bucket=self.bucket, Key=name)
+        return Streamed(int(answer["ContentLength"]), _body_chunks(answer["Body"], key))
+
+    def presigned_url(self, key: str, seconds: int) -> str | None:
+        """A signed GET URL valid for `seconds` (made locally: no request to S3)."""
+        name = self._name(key)
+        with _s3_errors(key):
+            return self.client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": name}, ExpiresIn=seconds
+            )
+
     def exists(self, key: str) -> bool:
         """Tell whether an object is stored under key."""
         try:
@@ -170,3 +193,9 @@ class S3Storage:
             raise StorageError(f"{where} is not usable ({code}): {exc}") from exc
         except BotoCoreError as exc:
             raise StorageError(f"{where} is not reachable: {exc}") from exc
+
+
+def _body_chunks(body: Any, key: str) -> Iterator[bytes]:
+    """Yield an S3 body's bytes in chunks; the connection goes back to the pool at the end."""
+    with body, _s3_errors(key):
+        yield from body.iter_chunks(CHUNK_SIZE)

@@ -1,5 +1,7 @@
 """The login gate in front of every route, and the security headers on every response."""
 
+from urllib.parse import urlsplit
+
 from flask import (
     Flask,
     Request,
@@ -22,6 +24,7 @@ from werkzeug.routing import IntegerConverter
 
 from app.extensions import login_manager
 from app.services import sessions
+from app.storage import current_storage
 from app.web.errors import refuse
 from app.web.forms import malformed
 
@@ -42,9 +45,22 @@ PRIVATE_TYPES = frozenset({"text/html", "application/json"})
 FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 
 CSP = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "default-src 'self'; img-src 'self' data: blob:{photo_origin}; style-src 'self'; "
+    "script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
 )
+
+
+def content_security_policy(app: Flask) -> str:
+    """The CSP; photos sent as presigned redirects also load from the storage's own origin."""
+    origin = ""
+    if app.config.get("PHOTO_DELIVERY") == "presigned":
+        with app.app_context():
+            url = current_storage().presigned_url("photos/origin-probe.jpg", 60)  # made locally
+        if url:
+            parts = urlsplit(url)
+            origin = f" {parts.scheme}://{parts.netloc}"
+    return CSP.format(photo_origin=origin)
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -80,6 +96,7 @@ def init_app(app: Flask) -> None:
     app.before_request(steer_to_required_step)
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
+    app.config["CONTENT_SECURITY_POLICY"] = content_security_policy(app)
     proxies = app.config.get("TRUSTED_PROXIES", 0)
     if proxies:  # the real client address and scheme, for rate limits, HSTS and Secure cookies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
@@ -145,7 +162,8 @@ def needs_second_factor(user: sessions.Viewer) -> bool:
 
 def add_security_headers(response: Response) -> Response:
     """Add CSP, nosniff, framing and referrer rules to every response."""
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault(
+        "Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"])
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
