@@ -201,6 +201,17 @@ def test_keys_lists_everything_under_prefix(storage: Storage) -> None:
     assert list(storage.keys("nothing/")) == []
 
 
+def test_keys_come_in_byte_order_as_s3_lists_them(storage: Storage) -> None:
+    """The orphan check merges the listing with the sorted rows: the order is the contract."""
+    keys = ["photos/ab.webp", "photos/ab/1.webp", "photos/ab-c/2.webp", "photos/a/3.webp",
+            "photos/b.webp", "photos/0/4.webp", "photos/ab_/5.webp", "photos/ab.x/6.webp"]
+    for key in keys:
+        storage.save(key, b"x", "image/webp")
+    assert list(storage.keys()) == sorted(keys, key=str.encode)
+    assert [item.key for item in storage.listing("photos/ab")] == sorted(
+        [key for key in keys if key.startswith("photos/ab")], key=str.encode)
+
+
 def test_keys_of_empty_storage(storage: Storage) -> None:
     assert list(storage.keys()) == []
 

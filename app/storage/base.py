@@ -82,10 +82,10 @@ class Storage(Protocol):
     def delete(self, key: str) -> None:
         """Remove the object; a missing key is not an error."""
 
-    def keys(self, prefix: str = "") -> Iterator[str]:
+    def keys(self, prefix: str = "") -> Iterator[str]:  # in ascending (byte) order
         """Yield every stored key starting with prefix, in no particular order."""
 
-    def listing(self, prefix: str = "") -> Iterator[StoredObject]:
+    def listing(self, prefix: str = "") -> Iterator[StoredObject]:  # ascending, streamed
         """Yield every stored key starting with prefix with its last-modified time, as read."""
 
     def local_path(self, key: str) -> str | None:

@@ -99,27 +99,24 @@ class LocalStorage:
 
     def listing(self, prefix: str = "") -> Iterator[StoredObject]:
         """Yield every stored key under prefix with its file's modification time."""
-        for key, path in self._files(prefix):
+        for key, entry in self._files(prefix):
             try:
-                modified = path.stat().st_mtime
+                modified = entry.stat(follow_symlinks=False).st_mtime
             except _NOT_FOUND:  # deleted since its folder was read
                 continue
             except OSError as exc:
                 raise StorageError(f"cannot read {key!r}: {exc}") from exc
             yield StoredObject(key, dt.datetime.fromtimestamp(modified, dt.UTC))
 
-    def _files(self, prefix: str) -> Iterator[tuple[str, Path]]:
-        """Yield (key, path) of every stored file under prefix, folder by folder."""
+    def _files(self, prefix: str) -> Iterator[tuple[str, os.DirEntry]]:
+        """Yield (key, path) of every stored file under prefix, in ascending key order (as S3
+        lists), one folder in memory at a time."""
         # Walk only the folder the prefix names, not the whole tree.
         folder = prefix.rpartition("/")[0]
         start = self.root / folder if folder and is_valid_key(folder) else self.root
-        for dirpath, dirnames, filenames in os.walk(start):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            relative = Path(dirpath).relative_to(self.root).as_posix()
-            for name in filenames:
-                key = name if relative == "." else f"{relative}/{name}"
-                if key.startswith(prefix) and is_valid_key(key):
-                    yield key, Path(dirpath) / name
+        for key, entry in _walk_sorted(str(start), "" if start == self.root else folder + "/"):
+            if key.startswith(prefix) and is_valid_key(key):
+                yield key, entry
 
     def local_path(self, key: str) -> str | None:
         """Return the file's path, for sending it without reading it into memory."""
@@ -137,6 +134,24 @@ class LocalStorage:
             os.unlink(probe)
         except OSError as exc:
             raise StorageError(f"upload folder {self.root} is not writable: {exc}") from exc
+
+
+def _walk_sorted(folder: str, key_prefix: str) -> Iterator[tuple[str, os.DirEntry]]:
+    """Yield (key, directory entry) under the folder in byte order of the keys: a subfolder
+    sorts as its name plus "/", which every key inside it starts with. (No Path objects: each
+    interns its parts, which would grow with the number of files.)"""
+    try:
+        entries = [(e.name + "/" if e.is_dir(follow_symlinks=False) else e.name, e)
+                   for e in os.scandir(folder) if not e.name.startswith(".")]
+    except _NOT_FOUND:
+        return
+    except OSError as exc:
+        raise StorageError(f"cannot list {folder}: {exc}") from exc
+    for name, entry in sorted(entries, key=lambda pair: pair[0].encode()):
+        if name.endswith("/"):
+            yield from _walk_sorted(entry.path, key_prefix + name)
+        elif entry.is_file(follow_symlinks=False):
+            yield key_prefix + name, entry
 
 
 def _chunks_of(handle: BinaryIO) -> Iterator[bytes]:
