@@ -120,3 +120,12 @@ def test_presigned_delivery_lets_the_csp_load_images_from_the_storage(on_s3, app
     assert f"img-src 'self' data: blob: {s3_endpoint};" in csp
     plain = create_app(settings).test_client().get("/login").headers["Content-Security-Policy"]
     assert "img-src 'self' data: blob:;" in plain
+
+
+def test_posting_to_s3_only_puts_no_head_before_each_put(on_s3, client, auth, world, app):
+    calls = []
+    with app.app_context():
+        events = current_storage().client.meta.events
+    events.register("before-call.s3", lambda model, **_: calls.append(model.name))
+    keys = post_deed(client, auth, world, app)
+    assert calls == ["PutObject"] * len(keys), "content-hashed keys need no existence check"
