@@ -2,6 +2,7 @@
 
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from functools import wraps
 from gettext import ngettext
 from typing import Any
@@ -11,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app.models import Role
-from app.services import accounts, board, demo, moderation, privacy, upkeep
+from app.services import accounts, board, demo, jobs, moderation, privacy, upkeep
 from app.services.errors import ServiceError
 from app.web.errors import message_of
 
@@ -147,9 +148,11 @@ def print_logins(logins: list[demo.DemoLogin], logins_file: str) -> None:
 
 @storage_cli.command("check")
 @click.option("--fix", is_flag=True, help="Delete orphan files older than ORPHAN_GRACE_MINUTES.")
+@reports_refusals  # --fix while another server sweeps
 def storage_check(fix: bool) -> None:
     """Find files without a row and rows without a file."""
-    report = upkeep.check_storage(fix=fix)
+    with jobs.exclusive("storage-sweep") if fix else nullcontext():
+        report = upkeep.check_storage(fix=fix)
     for key in report.orphans:
         click.echo(f"orphan file: {key}" + (" (deleted)" if fix else ""))
     for key in report.new_orphans:  # an upload may be about to commit them: never a failure
@@ -211,7 +214,8 @@ def list_supervisors(unit_id: int | None) -> None:
 def retention_run(dry_run: bool, months: int | None) -> None:
     """Delete deeds (and their photo files) stored longer than the retention period."""
     months = current_app.config["RETENTION_MONTHS"] if months is None else months
-    expired = privacy.run_retention(months, dry_run=dry_run)
+    with nullcontext() if dry_run else jobs.exclusive("retention"):
+        expired = privacy.run_retention(months, dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
     for item in expired:
         click.echo(f"{verb} deed {item.id}\t{item.created_at:%Y-%m-%d}\t{item.unit}\t{item.author}")

@@ -14,6 +14,7 @@ from app.models.deeds import (
     Visibility,
 )
 from app.models.devices import DEVICE_IDLE_MINUTES, Device, SiteSetting
+from app.models.jobs import JobLock
 from app.models.moderation import AuditAction, AuditEntry, UnitSupervisor
 from app.models.places import Municipality, Unit
 from app.models.users import Role, User
@@ -31,6 +32,7 @@ __all__ = [
     "CustomerType",
     "Deed",
     "Device",
+    "JobLock",
     "LinkPurpose",
     "Municipality",
     "PendingPhoto",

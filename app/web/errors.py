@@ -107,6 +107,8 @@ REFUSALS: dict[str, Refusal] = {
     ),
     "unit_name_length": Refusal(400, _l("Yksikön nimessä pitää olla 2–120 merkkiä.")),
     "unit_exists": Refusal(400, _l("Yksikkö on jo olemassa.")),
+    "job_busy": Refusal(409, _l(
+        "Työ %(job)s on jo käynnissä toisella palvelimella (%(holder)s, alkoi %(since)s).")),
     "not_a_supervisor": Refusal(
         400, _l("Vain esihenkilö voi vastata yksiköstä (käyttäjän rooli: %(role)s).")
     ),
