@@ -194,7 +194,9 @@ def edit_user(actor: User, user_id: int, data: UserInput) -> User:
         user = get_user(user_id)
         before = _snapshot(user)
         if user.role == Role.ADMIN and data.role != Role.ADMIN:
-            _check_admin_may_go(actor, user, "demote_self")
+            if user.id == actor.id:
+                raise Refused("demote_self")
+            _check_not_last_admin(user)
         _check_units(data)
         user.display_name = display_name
         user.role = data.role
@@ -214,7 +216,9 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
         if user.active == active:
             return user
         if not active:
-            _check_admin_may_go(actor, user, "deactivate_self")
+            if user.id == actor.id:
+                raise Refused("deactivate_self")
+            _check_not_last_admin(user)
             sessions.end_all(user.id)
             onboarding.retire_links(user.id)  # reactivating must not revive an old link
         user.active = active
@@ -248,14 +252,14 @@ def _check_units(data: UserInput) -> None:
         raise Refused("units_unknown")
 
 
-def _check_admin_may_go(actor: User, user: User, own_reason: str) -> None:
-    """An admin cannot remove themselves, nor the last active admin."""
-    if user.id == actor.id:
-        raise Refused(own_reason)
+def _check_not_last_admin(user: User) -> None:
+    """Refuse to remove the last active admin (two admins demoting each other at once)."""
+    if user.role != Role.ADMIN or not user.active:
+        return
     others = sa.select(sa.func.count(User.id)).where(
         User.role == Role.ADMIN, User.active.is_(True), User.id != user.id
     )
-    if user.active and db.session.scalar(others) == 0:
+    if db.session.scalar(others) == 0:
         raise Refused("last_admin")
 
 
