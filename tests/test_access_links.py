@@ -134,9 +134,13 @@ def test_a_newer_link_replaces_the_older(app, client, world):
 def test_inactive_user_link(app, client, world):
     path = add_user(app)
     with app.app_context():
-        accounts.set_active("uusi", False)  # the CLI way: the link row stays unused
+        accounts.set_active("uusi", False)  # the CLI way
         db.session.remove()
     assert_gone(client, path)
+    with app.app_context():
+        accounts.set_active("uusi", True)
+        db.session.remove()
+    assert client.get(path).status_code == 404  # reactivating does not revive the link
 
 
 def test_reset_ends_other_sessions_and_old_password(app, client, world):
