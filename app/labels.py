@@ -36,6 +36,10 @@ LABELS: dict[enum.Enum, object] = {
     AuditAction.ISSUE_ONBOARDING_LINK: _l("loi aloituslinkin"),
     AuditAction.ISSUE_RESET_LINK: _l("loi salasanan vaihtolinkin"),
     AuditAction.USE_ACCESS_LINK: _l("asetti salasanan linkillä"),
+    AuditAction.CREATE_USER: _l("lisäsi käyttäjän"),
+    AuditAction.EDIT_USER: _l("muokkasi käyttäjää"),
+    AuditAction.DEACTIVATE_USER: _l("poisti käyttäjän käytöstä"),
+    AuditAction.REACTIVATE_USER: _l("otti käyttäjän takaisin käyttöön"),
 }
 
 # What an audit entry points at (a plain string column, not an enum).

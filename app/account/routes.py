@@ -92,7 +92,7 @@ def enrol():
     secret = session.get(ENROLMENT)
     if not isinstance(secret, str) or not form.is_submitted():
         secret = session[ENROLMENT] = two_factor.new_secret()
-    qr = two_factor.enrolment_qr(secret, current_user.username)
+    qr = two_factor.enrolment_uri(secret, current_user.username)
     if not form.validate_on_submit():
         return form_page("account/enrol.html", form, qr=qr, secret=secret)
     try:

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from app.services.passwords import PASSWORD_MAX
+from app.services.passwords import PASSWORD_MAX, PASSWORD_MIN
 from app.services.pins import PIN_MAX
 from app.web.forms import Form
 
@@ -62,3 +62,20 @@ class ReauthForm(Form):
         _l("Salasana"), validators=[DataRequired(), Length(max=PASSWORD_MAX)]
     )
     submit = SubmitField(_l("Jatka"))
+
+
+class WelcomeForm(Form):
+    """A new password twice, set through a one-time link (the service checks the rules)."""
+
+    password = PasswordField(
+        _l("Uusi salasana"),
+        description=_l("Vähintään %(num)s merkkiä. Hyvä salasana on lause tai muutama sana, "
+                       "jonka muistat.", num=PASSWORD_MIN),
+        validators=[DataRequired(_l("Kirjoita uusi salasana."))],
+    )
+    password_again = PasswordField(
+        _l("Uusi salasana uudelleen"),
+        validators=[DataRequired(_l("Kirjoita salasana uudelleen.")),
+                    EqualTo("password", message=_l("Salasanat eivät täsmää."))],
+    )
+    submit = SubmitField(_l("Tallenna salasana"))

@@ -5,14 +5,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import bp
-from app.auth.forms import LoginForm, PinLoginForm, ReauthForm, SecondFactorForm, SetupForm
-from app.services import accounts, devices, pins, site, two_factor
+from app.auth.forms import (
+    LoginForm,
+    PinLoginForm,
+    ReauthForm,
+    SecondFactorForm,
+    SetupForm,
+    WelcomeForm,
+)
+from app.services import accounts, devices, onboarding, pins, site, two_factor
 from app.services.errors import ServiceError
 from app.web import device as shared_device
 from app.web import ratelimit, sign_in
 from app.web.errors import refuse
 from app.web.guards import mark_password_entered
-from app.web.responses import add_refusal, form_page, safe_next
+from app.web.responses import add_refusal, form_page, keep_secret, safe_next
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -169,3 +176,36 @@ def set_language():
         abort(400)
     session["lang"] = lang
     return redirect(safe_next(request.form.get("next")))
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+def welcome(token: str):
+    """A one-time link: greet the person, take their new password, sign them in."""
+    attempt = ratelimit.password_attempt("access-link")  # guessing links is guessing passwords
+    user = onboarding.link_user(token)  # used, expired, replaced, made up: the same 404
+    attempt.refund()
+    form = WelcomeForm()
+    if not form.validate_on_submit():
+        return form_page("auth/welcome.html", form, user=user)
+    try:
+        user = onboarding.redeem(token, form.password.data)
+    except ServiceError as error:
+        add_refusal(form, error, fallback_field="password")
+        return form_page("auth/welcome.html", form, user=user)
+    sign_in.log_event("access_link_used", user.username)
+    if user.totp_secret:  # a reset link replaces the password, never the second factor
+        sign_in.hold_for_second_factor(user, url_for("board.index"))
+        return redirect(url_for("auth.second_factor"))
+    sign_in.begin(user)
+    if site.pins_allowed() and pins.may_use_pin(user, current_app.config["TWO_FACTOR_ROLES"]):
+        flash(_("Salasana on tallennettu. Voit vielä asettaa PIN-koodin yhteisiä tabletteja "
+                "varten, tai siirtyä suoraan taululle."), "success")
+        return redirect(url_for("account.pin"))
+    flash(_("Salasana on tallennettu. Tervetuloa Tekotauluun!"), "success")
+    return redirect(url_for("board.index"))
+
+
+@bp.after_request
+def keep_link_private(response):
+    """The link page's URL is the secret: also its refusals are never cached nor referred."""
+    return keep_secret(response) if request.endpoint == "auth.welcome" else response

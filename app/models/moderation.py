@@ -43,6 +43,10 @@ class AuditAction(enum.StrEnum):
     ISSUE_ONBOARDING_LINK = "issue_onboarding_link"
     ISSUE_RESET_LINK = "issue_reset_link"
     USE_ACCESS_LINK = "use_access_link"
+    CREATE_USER = "create_user"
+    EDIT_USER = "edit_user"
+    DEACTIVATE_USER = "deactivate_user"
+    REACTIVATE_USER = "reactivate_user"
 
 
 class AuditEntry(db.Model):

@@ -6,13 +6,11 @@ link's with photo addresses that work through the link only.
 """
 
 import hashlib
-import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-import segno
 from flask import Response, current_app, jsonify, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -23,7 +21,7 @@ from app.labels import round_label
 from app.services import board, projection
 from app.services.board import BoardFilter
 from app.services.errors import NotFound
-from app.web import cards, params
+from app.web import cards, params, qr
 
 POLL_SECONDS = 3  # a new deed is on the wall within about this (the bar is 5 s)
 REFRESH_MAX = 50  # cards a screen may ask for again in one poll
@@ -159,10 +157,7 @@ def exit_url(filters: BoardFilter) -> str:
 
 def qr_svg(url: str) -> Response:
     """The QR code of a URL as an SVG image, drawn here (never by an outside service)."""
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=10, border=2, xmldecl=False,
-                                    svgns=True, title=url)
-    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
+    response = Response(qr.svg_bytes(url, title=url), mimetype="image/svg+xml")
     response.cache_control.private = True
     response.cache_control.max_age = 3600
     return response

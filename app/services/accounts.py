@@ -10,7 +10,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import AuditAction, Municipality, Role, Unit, User
 from app.permissions import Capability, require
-from app.services import audit, sessions, two_factor
+from app.services import audit, onboarding, sessions, two_factor
 from app.services.errors import NotFound, Refused
 from app.services.passwords import check_password_rules, meets_password_rules
 
@@ -119,6 +119,7 @@ def set_active(username: str, active: bool) -> User:
         user.active = active
         if not active:
             sessions.end_all(user.id)  # reactivating later must not revive an old session
+            onboarding.retire_links(user.id)  # nor an old one-time link
     return user
 
 

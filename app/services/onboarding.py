@@ -52,7 +52,7 @@ def issue_in_transaction(actor: User, user: User, purpose: LinkPurpose) -> Issue
     if not user.active:
         raise Refused("user_inactive")
     now = utcnow()
-    _retire_links(user.id, now)
+    retire_links(user.id, now)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     expires_at = now + LINK_VALID
     db.session.add(AccessLink(token_hash=token_hash(token), user_id=user.id, purpose=purpose,
@@ -63,12 +63,13 @@ def issue_in_transaction(actor: User, user: User, purpose: LinkPurpose) -> Issue
     return IssuedLink(token=token, user=user, purpose=purpose, expires_at=expires_at)
 
 
-def _retire_links(user_id: int, now: dt.datetime) -> None:
-    """Mark the user's unused links used: only the newest link works."""
+def retire_links(user_id: int, now: dt.datetime | None = None) -> None:
+    """Mark the user's unused links used: only the newest link works (in the caller's
+    transaction; also when the user is deactivated)."""
     db.session.execute(
         sa.update(AccessLink)
         .where(AccessLink.user_id == user_id, AccessLink.used_at.is_(None))
-        .values(used_at=now)
+        .values(used_at=now or utcnow())
     )
 
 

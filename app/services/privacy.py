@@ -71,21 +71,6 @@ class ExpiredDeed:
     author: str
 
 
-def user_summaries() -> list[UserSummary]:
-    """Return every user by username with their deed count, in one query."""
-    counts = (
-        sa.select(Deed.author_id, sa.func.count(Deed.id).label("n"))
-        .group_by(Deed.author_id)
-        .subquery()
-    )
-    query = (
-        sa.select(User, sa.func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.author_id == User.id)
-        .order_by(User.username)
-    )
-    return [_user_summary(user, count) for user, count in db.session.execute(query)]
-
-
 def _user_summary(user: User, deed_count: int) -> UserSummary:
     """The plain data of a user row."""
     return UserSummary(

@@ -4,7 +4,6 @@ import hashlib
 import secrets
 
 import pyotp
-import segno
 import sqlalchemy as sa
 
 from app.database import write_transaction
@@ -25,10 +24,9 @@ def new_secret() -> str:
     return pyotp.random_base32()
 
 
-def enrolment_qr(secret: str, username: str) -> str:
-    """An SVG data URI of the QR code an authenticator app reads (drawn here, no service)."""
-    uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER)
-    return segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
+def enrolment_uri(secret: str, username: str) -> str:
+    """The otpauth:// address an authenticator app reads from the QR code."""
+    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER)
 
 
 def enrol(user_id: int, secret: str, code: str, session_id: int | None) -> list[str]:

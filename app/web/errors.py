@@ -81,6 +81,17 @@ REFUSALS: dict[str, Refusal] = {
         "username",
     ),
     "username_taken": Refusal(400, _l("Käyttäjätunnus on jo käytössä."), "username"),
+    "display_name_length": Refusal(
+        400, _l("Anna nimi (enintään %(max)s merkkiä)."), "display_name"
+    ),
+    "units_unknown": Refusal(400, _l("Valitse yksiköt listasta."), "units"),
+    "default_unit_unknown": Refusal(400, _l("Valitse yksikkö listasta."), "default_unit"),
+    "deactivate_self": Refusal(400, _l("Et voi poistaa omaa tunnustasi käytöstä.")),
+    "demote_self": Refusal(400, _l("Et voi vaihtaa omaa rooliasi."), "role"),
+    "last_admin": Refusal(
+        400, _l("Vähintään yhden ylläpitäjän on oltava käytössä. Lisää ensin toinen ylläpitäjä."),
+        "role",
+    ),
     "admin_exists": Refusal(400, _l("Ylläpitäjä on jo luotu."), "username"),
     "password_too_short": Refusal(
         400, _l("Salasanassa pitää olla vähintään %(n)s merkkiä."), "password"

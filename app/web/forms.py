@@ -11,6 +11,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from flask_wtf.form import _Auto
 from werkzeug.datastructures import MultiDict
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.web.errors import refuse
 
@@ -47,3 +49,10 @@ class Form(FlaskForm):
             for name in files:
                 data.setlist(name, request.files.getlist(name))
             return data
+
+
+class CheckboxList(SelectMultipleField):
+    """Several choices as a list of checkboxes (easier to tap than a multiple select)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import flash, jsonify, redirect, render_template, url_for
+from flask import Response, flash, jsonify, make_response, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
 from app.services.errors import ServiceError
@@ -49,3 +49,11 @@ def safe_next(target: str | None) -> str:
         if not parts.scheme and not parts.netloc:
             return target
     return url_for("board.index")
+
+
+def keep_secret(response) -> Response:
+    """A page that shows or holds a one-time link: never cached, never sent on as a referrer."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

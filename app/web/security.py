@@ -33,7 +33,8 @@ from app.web.forms import malformed
 PUBLIC_ENDPOINTS = frozenset(
     {"auth.login", "auth.pin_login", "auth.second_factor", "auth.setup", "static",
      "auth.set_language", "pages.health", "pages.ready", "pages.privacy", "projection.link_show",
-     "projection.link_live", "projection.link_qr", "projection.link_photo", "pages.service_worker"}
+     "projection.link_live", "projection.link_qr", "projection.link_photo", "pages.service_worker",
+     "auth.welcome"}
 )
 # What a person may still reach while the app waits for a new password or a second factor.
 ALWAYS_REACHABLE = PUBLIC_ENDPOINTS | {"auth.logout"}
@@ -166,7 +167,8 @@ def add_security_headers(response: Response) -> Response:
         "Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"])
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
+    # A page whose URL holds a secret (a one-time link) says no-referrer itself.
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     response.headers["Permissions-Policy"] = PERMISSIONS_POLICY

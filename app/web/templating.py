@@ -13,6 +13,7 @@ from app import permissions
 from app.i18n import format_moment, install_template_gettext, round_span
 from app.labels import label, round_label, target_label
 from app.models.base import utcnow
+from app.web.qr import qr_svg
 
 # A few clear line icons (24x24, stroke follows the text colour); inline, so no extra request.
 ICON_PATHS = {
@@ -116,4 +117,5 @@ def init_app(app: Flask) -> None:
         round_span=round_span,
         format_moment=format_moment,
         now=utcnow,
+        qr_svg=qr_svg,
     )

@@ -4,14 +4,13 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TimeField
+from wtforms import DateField, SelectField, StringField, TimeField
 from wtforms.validators import InputRequired, Length
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.deeds.forms import strip_text
 from app.models.workshops import NAME_MAX, THEME_MAX
 from app.services.projection import LINK_HOURS_DEFAULT
-from app.web.forms import Form
+from app.web.forms import CheckboxList, Form
 from app.web.validation import plain_text
 
 # How long a projection link lasts: the choices a leader is offered (hours).
@@ -39,13 +38,6 @@ class ClockTimeField(TimeField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(_l("Anna kellonaika muodossa 13.00.")) from None
-
-
-class CheckboxList(SelectMultipleField):
-    """Several choices as a list of checkboxes (easier to tap than a multiple select)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class WorkshopForm(Form):
