@@ -22,6 +22,8 @@ EXPECTED_PUBLIC = {
     "pages.health", "pages.privacy",
     # Whether the database and storage work, for the proxy: names a broken part, no details.
     "pages.ready",
+    # A one-time link's page: it answers only to a valid token (tests/test_access_links.py).
+    "auth.welcome",
     # A PIN sign-in: it answers only on a set-up shared tablet (tests/test_shared_tablet.py).
     "auth.pin_login",
     # The service worker's code, public like /static/ (an update check may come signed out).
