@@ -33,6 +33,11 @@ LABELS: dict[enum.Enum, object] = {
     AuditAction.LOCK_PIN: _l("PIN-koodi lukittui väärien yritysten jälkeen"),
     AuditAction.ALLOW_PINS: _l("salli PIN-koodit"),
     AuditAction.FORBID_PINS: _l("kielsi PIN-koodit"),
+    AuditAction.FEATURE: _l("nosti teon"),
+    AuditAction.UNFEATURE: _l("perui teon noston"),
+    AuditAction.APPROVE: _l("hyväksyi teon"),
+    AuditAction.REQUIRE_APPROVAL: _l("otti tekojen tarkistuksen käyttöön"),
+    AuditAction.END_APPROVAL: _l("lopetti tekojen tarkistuksen"),
 }
 
 # What an audit entry points at (a plain string column, not an enum).
@@ -44,6 +49,16 @@ TARGET_LABELS = {
     "device": _l("tabletti"),
     "site": _l("sivusto"),
 }
+
+
+# Quick choices for why a deed is hidden (the author reads the chosen words).
+HIDE_REASONS = (
+    _l("Tunnistettava henkilö ilman lupaa"),
+    _l("Kuvassa näkyy henkilö- tai asiakastietoja"),
+    _l("Teksti ei sovi taululle"),
+    _l("Sama teko on jo taululla"),
+    _l("Ei kerro asiakkaan ilahduttamisesta"),
+)
 
 
 def label(value: enum.Enum) -> str:

@@ -40,6 +40,11 @@ class AuditAction(enum.StrEnum):
     LOCK_PIN = "lock_pin"
     ALLOW_PINS = "allow_pins"
     FORBID_PINS = "forbid_pins"
+    FEATURE = "feature"
+    UNFEATURE = "unfeature"
+    APPROVE = "approve"
+    REQUIRE_APPROVAL = "require_approval"
+    END_APPROVAL = "end_approval"
 
 
 class AuditEntry(db.Model):
