@@ -6,10 +6,12 @@ from flask_login import current_user
 
 from app.labels import HIDE_REASONS
 from app.models import Deed
+from app.permissions import Capability
 from app.review import bp
 from app.services import moderation, site
 from app.web import cards, params
 from app.web.errors import refuse
+from app.web.guards import capability_required
 from app.web.responses import done, safe_next
 
 
@@ -50,13 +52,15 @@ def approve(deed_id: int):
 
 
 @bp.route("/review")
+@capability_required(Capability.REVIEW)
 def index():
     """The deeds of the units this user reviews, newest first, with what changed since the
     last visit."""
     show = show_filter(request.args)
     cursor = params.cursor(request.args)
-    page = moderation.review_page(current_user, show, cursor)
-    since = moderation.since_last_visit(current_user) if cursor is None else None
+    seen_at = moderation.last_review_visit(current_user)
+    page = moderation.review_page(current_user, show, seen_at, cursor)
+    since = moderation.since_last_visit(current_user, seen_at) if cursor is None else None
     if cursor is None:
         moderation.mark_review_seen(current_user)
     return render_template(

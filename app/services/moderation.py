@@ -81,7 +81,7 @@ class Change:
 class SinceLastVisit:
     """What happened in the viewer's units since they last opened the review page."""
 
-    seen_at: dt.datetime | None
+    seen_at: dt.datetime
     new_deeds: int
     changes: list[Change]
 
@@ -91,10 +91,18 @@ def in_reach(viewer: User) -> sa.ColumnElement[bool]:
     return Deed.unit_id.in_(sa.select(Unit.id).where(units_in_reach(viewer, Capability.HIDE)))
 
 
+def last_review_visit(viewer: User) -> dt.datetime | None:
+    """When the viewer last opened the review page (None: never)."""
+    seen_at = db.session.scalar(sa.select(User.review_seen_at).where(User.id == viewer.id))
+    return as_utc(seen_at) if seen_at is not None else None
+
+
 def review_page(
-    viewer: User, show: Show, cursor: int | None = None, limit: int = REVIEW_PAGE
+    viewer: User, show: Show, seen_at: dt.datetime | None, cursor: int | None = None,
+    limit: int = REVIEW_PAGE,
 ) -> ReviewPage:
-    """The deeds of the viewer's units, newest first, narrowed to what `show` asks."""
+    """The deeds of the viewer's units, newest first, narrowed to what `show` asks; those
+    posted after `seen_at` are marked new."""
     require(viewer, Capability.REVIEW)
     query = (
         sa.select(Deed.id, Deed.created_at)
@@ -107,7 +115,7 @@ def review_page(
     rows = db.session.execute(query).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    entries = review_entries([row.id for row in rows], dict(rows).get, viewer.review_seen_at)
+    entries = review_entries([row.id for row in rows], dict(rows).get, seen_at)
     return ReviewPage(entries, rows[-1].id if more else None)
 
 
@@ -130,7 +138,7 @@ def review_entries(
     entries = []
     for deed in board.summaries(deed_ids):
         created = as_utc(created_at(deed.id))
-        new = seen_at is not None and created > as_utc(seen_at)
+        new = seen_at is not None and created > seen_at
         hidden = deed.visibility == Visibility.HIDDEN
         by, at = hides.get(deed.id, (None, None)) if hidden else (None, None)
         entries.append(ReviewEntry(deed, created, new, by, at))
@@ -153,11 +161,11 @@ def hide_records(deed_ids: list[int]) -> dict[int, tuple[str, dt.datetime]]:
             for row in rows}
 
 
-def since_last_visit(viewer: User) -> SinceLastVisit:
-    """New deeds and others' review actions in the viewer's units since their last visit."""
-    seen_at = viewer.review_seen_at
+def since_last_visit(viewer: User, seen_at: dt.datetime | None) -> SinceLastVisit | None:
+    """New deeds and others' review actions in the viewer's units since their last visit
+    (None at the first visit)."""
     if seen_at is None:
-        return SinceLastVisit(None, 0, [])
+        return None
     new_deeds = db.session.scalar(
         sa.select(sa.func.count()).select_from(Deed).where(in_reach(viewer),
                                                            Deed.created_at > seen_at)
@@ -175,7 +183,7 @@ def since_last_visit(viewer: User) -> SinceLastVisit:
     )
     changes = [Change(as_utc(row.at), row.display_name or row.actor_username, row.action,
                       row.target_id) for row in rows]
-    return SinceLastVisit(as_utc(seen_at), new_deeds, changes)
+    return SinceLastVisit(seen_at, new_deeds, changes)
 
 
 def mark_review_seen(viewer: User) -> None:
@@ -194,13 +202,13 @@ def hide_deed(actor: User, deed_id: int, reason: str) -> Deed:
     """Take a deed off the board for everyone but its author, its supervisors and admins; the
     reason is shown to the author."""
     reason = " ".join((reason or "").split())
-    if not reason:
-        raise Refused("hide_reason_missing")
-    if len(reason) > HIDE_REASON_MAX:
-        raise Refused("hide_reason_length", max=HIDE_REASON_MAX)
     with write_transaction():
         deed = visible_deed(actor, deed_id)
         require(actor, Capability.HIDE, deed)
+        if not reason:
+            raise Refused("hide_reason_missing")
+        if len(reason) > HIDE_REASON_MAX:
+            raise Refused("hide_reason_length", max=HIDE_REASON_MAX)
         before = {"visibility": deed.visibility.value, "reason": deed.hidden_reason}
         deed.visibility, deed.hidden_reason = Visibility.HIDDEN, reason
         changes = audit.changed_fields(before, {"visibility": "hidden", "reason": reason})
