@@ -111,7 +111,7 @@ def make_content(app, world) -> dict[str, object]:
     hidden = add_deed(app, world.unit_id, "Piilotettava teko.")
     supervise(app, world.unit_id, "riitta")
     with app.app_context():
-        moderation.hide_deed(accounts.find_user("riitta"), hidden)
+        moderation.hide_deed(accounts.find_user("riitta"), hidden, "Tunnistettava henkilö")
         data = workshops.WorkshopInput(
             name="Syyspaja", starts_at=dt.datetime(2026, 9, 1, 9, tzinfo=dt.UTC),
             municipality_id=municipality_id(app, "Juva"), theme="Ilahduttaminen", leader_ids=(),
