@@ -40,6 +40,11 @@ LABELS: dict[enum.Enum, object] = {
     AuditAction.EDIT_USER: _l("muokkasi käyttäjää"),
     AuditAction.DEACTIVATE_USER: _l("poisti käyttäjän käytöstä"),
     AuditAction.REACTIVATE_USER: _l("otti käyttäjän takaisin käyttöön"),
+    AuditAction.FEATURE: _l("nosti teon"),
+    AuditAction.UNFEATURE: _l("perui teon noston"),
+    AuditAction.APPROVE: _l("hyväksyi teon"),
+    AuditAction.REQUIRE_APPROVAL: _l("otti tekojen tarkistuksen käyttöön"),
+    AuditAction.END_APPROVAL: _l("lopetti tekojen tarkistuksen"),
 }
 
 # What an audit entry points at (a plain string column, not an enum).
@@ -51,6 +56,16 @@ TARGET_LABELS = {
     "device": _l("tabletti"),
     "site": _l("sivusto"),
 }
+
+
+# Quick choices for why a deed is hidden (the author reads the chosen words).
+HIDE_REASONS = (
+    _l("Tunnistettava henkilö ilman lupaa"),
+    _l("Kuvassa näkyy henkilö- tai asiakastietoja"),
+    _l("Teksti ei sovi taululle"),
+    _l("Sama teko on jo taululla"),
+    _l("Ei kerro asiakkaan ilahduttamisesta"),
+)
 
 
 def label(value: enum.Enum) -> str:

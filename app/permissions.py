@@ -26,6 +26,8 @@ class Capability(enum.StrEnum):
     PROJECT = "project"  # show the board in a workshop, spotlight deeds, make projection links
     MANAGE_WORKSHOPS = "manage_workshops"  # create, edit and delete workshops
     MANAGE_DEVICES = "manage_devices"  # set up shared tablets for a unit, list and revoke them
+    FEATURE = "feature"  # mark a deed "nostettu" (and take the mark off)
+    APPROVE = "approve"  # let a deed that waits for approval onto the board
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ TABLE: dict[Capability, Rule] = {
     Capability.PROJECT: Rule(everywhere=ADMIN | LEADER),
     Capability.MANAGE_WORKSHOPS: Rule(everywhere=ADMIN | LEADER),
     Capability.MANAGE_DEVICES: Rule(everywhere=ADMIN, own_units=SUPERVISOR),
+    Capability.FEATURE: Rule(everywhere=ADMIN, own_units=SUPERVISOR),
+    Capability.APPROVE: Rule(everywhere=ADMIN, own_units=SUPERVISOR),
 }
 
 
@@ -100,7 +104,8 @@ def require(user: User | None, capability: Capability | str, deed: DeedFacts | N
 
 
 def may_see(user: User | None, deed: DeedFacts) -> bool:
-    """A deed on the board is for every logged-in user; a hidden one as SEE_HIDDEN says."""
+    """A deed on the board is for every logged-in user; a hidden or pending one as SEE_HIDDEN
+    says."""
     return deed.visibility == Visibility.VISIBLE or can(user, Capability.SEE_HIDDEN, deed)
 
 

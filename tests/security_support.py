@@ -138,6 +138,9 @@ def build_matrix_world(app, world) -> dict[str, object]:
     ids["unit"] = world.unit_id
     ids.update(projection_world(app, world.unit_id))
     ids["device"] = make_device(app, world.unit_id)[0]
+    from tests.review_support import review_world  # it builds on make_deed here
+
+    ids.update(review_world(app, world))
     return ids
 
 

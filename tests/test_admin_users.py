@@ -10,6 +10,7 @@ from app.models import AccessLink, AuditEntry, AuthSession, Role, UnitSupervisor
 from app.services import accounts, people
 from app.services.errors import Refused
 from tests.conftest import PASSWORD, log_in
+from tests.review_support import HIDE
 from tests.security_support import make_deed, make_user
 
 LINK = re.compile(r"https?://[^/\s<]+/welcome/([A-Za-z0-9_-]{32})")
@@ -169,7 +170,7 @@ def test_supervisor_units_edit_decides_who_may_hide(app, admin, client, world):
     admin.post("/logout")
     log_in(client, "riitta")
     assert "Piilota taululta" not in client.get(f"/deeds/{deed}").text
-    assert client.post(f"/deeds/{deed}/hide").status_code == 403
+    assert client.post(f"/deeds/{deed}/hide", data=HIDE).status_code == 403
     client.post("/logout")
 
     log_in(client, "admin")
@@ -178,7 +179,7 @@ def test_supervisor_units_edit_decides_who_may_hide(app, admin, client, world):
     client.post("/logout")
     log_in(client, "riitta")
     assert "Piilota taululta" in client.get(f"/deeds/{deed}").text
-    assert client.post(f"/deeds/{deed}/hide").status_code == 302
+    assert client.post(f"/deeds/{deed}/hide", data=HIDE).status_code == 302
     client.post("/logout")
 
     log_in(client, "admin")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from app.web.security import PUBLIC_ENDPOINTS
+from tests.review_support import HIDE
 from tests.security_support import build_matrix_world, login
 
 ROLES = ("anonymous", "employee", "supervisor_own", "supervisor_other", "leader", "admin")
@@ -102,8 +103,8 @@ MATRIX = [
     Case("deeds.thank", "POST", "/deeds/{visible}/thanks", everyone(302)),
     Case("deeds.thank", "POST", "/deeds/{hidden}/thanks", answerable(302, 404)),
     Case("review.hide", "POST", "/deeds/{to_hide}/hide",
-         {**answerable(302, 403), "anonymous": LOGIN}),
-    Case("review.hide", "POST", "/deeds/{hidden}/hide", answerable(302, 404),
+         {**answerable(302, 403), "anonymous": LOGIN}, HIDE),
+    Case("review.hide", "POST", "/deeds/{hidden}/hide", answerable(302, 404), HIDE,
          note="hidden already: unseen by others"),
     Case("review.unhide", "POST", "/deeds/{to_unhide}/unhide", answerable(302, 404)),
     Case("review.unhide", "POST", "/deeds/{visible}/unhide", answerable(302, 403),
@@ -217,6 +218,24 @@ MATRIX = [
          note="supervisors of any unit and admins"),
     Case("devices.revoke", "POST", "/devices/{device}/revoke", answerable(302, 403),
          note="a tablet of unit A"),
+    # Review (issue 12): hide with a reason, feature, approve, the review page.
+    Case("review.hide", "POST", "/deeds/{to_feature}/hide", answerable(400, 403),
+         note="no reason: a Finnish 400 for moderators"),
+    Case("review.feature", "POST", "/deeds/{to_feature}/feature", answerable(302, 403)),
+    Case("review.feature", "POST", "/deeds/{hidden}/feature", answerable(302, 404),
+         note="a hidden deed stays unseen by others"),
+    Case("review.unfeature", "POST", "/deeds/{featured}/unfeature", answerable(302, 403)),
+    Case("review.approve", "POST", "/deeds/{pending}/approve", answerable(302, 404),
+         note="a waiting deed is unseen by all but its author and moderators"),
+    Case("review.approve", "POST", "/deeds/{visible}/approve", answerable(302, 403),
+         note="on the board already: a no-op for moderators"),
+    Case("deeds.show", "GET", "/deeds/{pending}", answerable(200, 404)),
+    Case("review.index", "GET", "/review", answerable(200, 403) | {"supervisor_other": 200},
+         note="supervisors of any unit (their own units' deeds) and admins"),
+    Case("review.index", "GET", "/review?show=pending", answerable(200, 403)
+         | {"supervisor_other": 200}),
+    Case("review.index", "GET", "/review?show=nonsense", answerable(400, 403)
+         | {"supervisor_other": 400}),
     # Setting up a tablet signs its maker out: last but the logout.
     Case("devices.index", "POST", "/devices", answerable(302, 403) | {"supervisor_other": 400},
          {"unit": "{unit}", "name": "Keittiö", "idle_minutes": "5", "logout_after_post": "y"},

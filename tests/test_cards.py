@@ -103,7 +103,7 @@ def test_hidden_and_erased_deeds_leave_the_cached_board(app, client, auth, eight
     assert f'data-deed-id="{hidden}"' in html and f'data-deed-id="{erased}"' in html
     auth.logout()
     auth.login("admin")
-    assert client.post(f"/deeds/{hidden}/hide").status_code == 302
+    assert client.post(f"/deeds/{hidden}/hide", data={"reason": "Syy"}).status_code == 302
     with app.app_context():
         privacy.erase_deed(accounts.find_user("admin"), erased)
         db.session.remove()

@@ -312,9 +312,11 @@ def test_dates_are_written_as_in_finland(app, client, world, lang):
     log_in(client, "admin")
     add_workshop(app, "1. työpaja", dt.datetime(2026, 9, 1, 10, 0, tzinfo=dt.UTC))
     choose(client, lang)
-    assert client.post(f"/deeds/{deed_id}/hide", data={"next": "/"}).status_code == 302
-    for path in ("/review/hidden", f"/deeds/{deed_id}"):
-        assert time_texts(page_text(client, path)) == [date], path
+    hidden = client.post(f"/deeds/{deed_id}/hide", data={"next": "/", "reason": "Syy"})
+    assert hidden.status_code == 302
+    assert time_texts(page_text(client, f"/deeds/{deed_id}")) == [date]
+    posted_on, hidden_at = time_texts(page_text(client, "/review/hidden"))
+    assert posted_on == date and re.fullmatch(moment, hidden_at)
     for path in ("/account/sessions", "/admin/audit"):
         texts = time_texts(page_text(client, path))
         assert texts and all(re.fullmatch(moment, text) for text in texts), (path, texts)

@@ -159,7 +159,7 @@ def test_erased_moderators_log_entries_stay_without_their_name(app, client, eras
     """Entries a user made as a moderator survive their erasure, but no longer name them: the
     erase page promises that the log keeps no name. The page says "poistettu käyttäjä"."""
     login(client, "liisa")
-    client.post(f"/deeds/{erasable['kalles']}/hide")
+    client.post(f"/deeds/{erasable['kalles']}/hide", data={"reason": "Syy"})
     client.post("/logout")
     login(client, "admin")
     client.post(f"/deeds/{erasable['kalles']}/unhide")

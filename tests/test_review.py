@@ -13,6 +13,8 @@ from tests.security_support import (
     tiny_jpeg,
 )
 
+REASON = {"reason": "Kuvassa näkyy asiakas"}
+
 
 def visibility(app, deed_id: int) -> Visibility:
     """The deed's visibility in the database."""
@@ -48,7 +50,7 @@ def test_supervisor_hides_a_deed_of_their_unit(app, client, world):
     key = deed_keys(app, deed)[0]
     login(client, "riitta")
 
-    response = client.post(f"/deeds/{deed}/hide")
+    response = client.post(f"/deeds/{deed}/hide", data=REASON)
     assert response.headers["Location"] == f"/deeds/{deed}"
     assert "Teko on piilotettu taululta." in client.get(response.headers["Location"]).text
     assert visibility(app, deed) == Visibility.HIDDEN
@@ -78,8 +80,8 @@ def test_unhide_puts_it_back_and_both_are_audited(app, client, world):
     supervise(app, world.unit_id, "riitta")
     deed = make_deed(app, world.unit_id, "aino", seed=1, description="Yksityinen kuvaus")
     login(client, "riitta")
-    client.post(f"/deeds/{deed}/hide")
-    client.post(f"/deeds/{deed}/hide")  # already hidden: no second entry
+    client.post(f"/deeds/{deed}/hide", data=REASON)
+    client.post(f"/deeds/{deed}/hide", data=REASON)  # already hidden: no second entry
     client.post(f"/deeds/{deed}/unhide")
 
     assert visibility(app, deed) == Visibility.VISIBLE
@@ -96,7 +98,7 @@ def test_supervisor_of_another_unit_and_employees_may_not(app, client, world):
     deed = make_deed(app, world.unit_id, "aino", seed=1)
     for username in ("sanni", "kalle", "aino"):
         login(client, username)
-        assert client.post(f"/deeds/{deed}/hide").status_code == 403
+        assert client.post(f"/deeds/{deed}/hide", data=REASON).status_code == 403
         assert "Piilota taululta" not in client.get(f"/deeds/{deed}").text
         client.post("/logout")
     assert visibility(app, deed) == Visibility.VISIBLE
@@ -110,8 +112,10 @@ def test_admin_moderates_every_unit(app, client, world):
     page = client.get(f"/deeds/{deed}").text
     assert "Piilota taululta" in page
     assert f"/admin/deeds/{deed}/erase" in page
-    response = client.post(f"/deeds/{deed}/hide", headers={"Accept": "application/json"})
-    assert response.json == {"id": deed, "visibility": "hidden"}
+    response = client.post(
+        f"/deeds/{deed}/hide", data=REASON, headers={"Accept": "application/json"}
+    )
+    assert response.json == {"id": deed, "visibility": "hidden", "featured": False}
 
 
 def test_supervisor_role_is_needed_not_just_the_link(app, client, world):
@@ -123,7 +127,7 @@ def test_supervisor_role_is_needed_not_just_the_link(app, client, world):
                            .values(role=Role.EMPLOYEE))
         db.session.commit()
     login(client, "riitta")
-    assert client.post(f"/deeds/{deed}/hide").status_code == 403
+    assert client.post(f"/deeds/{deed}/hide", data=REASON).status_code == 403
 
 
 def test_photo_identical_to_a_hidden_deeds_stays_reachable(app, client, world):
@@ -176,7 +180,7 @@ def test_audit_log_page_lists_actions_for_admins(app, client, world):
     supervise(app, world.unit_id, "riitta")
     deed = make_deed(app, world.unit_id, "aino", seed=1)
     login(client, "riitta")
-    client.post(f"/deeds/{deed}/hide")
+    client.post(f"/deeds/{deed}/hide", data=REASON)
     client.post("/logout")
     login(client, "admin")
     page = client.get("/admin/audit").text

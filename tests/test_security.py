@@ -114,7 +114,8 @@ def test_hide_needs_token_too(csrf_app, csrf_client, world):
     csrf_login(csrf_client, "riitta")
     assert csrf_client.post(f"/deeds/{deed}/hide").status_code == 400
     token = csrf_token(csrf_client, f"/deeds/{deed}")
-    assert csrf_client.post(f"/deeds/{deed}/hide", data={"csrf_token": token}).status_code == 302
+    hidden = csrf_client.post(f"/deeds/{deed}/hide", data={"csrf_token": token, "reason": "Syy"})
+    assert hidden.status_code == 302
     assert "Tämä teko on piilotettu" in csrf_client.get(f"/deeds/{deed}").get_data(as_text=True)
 
 

@@ -26,6 +26,9 @@ class SiteSettingsForm(Form):
     """Site-wide switches: whether personal PINs may be used on shared tablets."""
 
     allow_pins = BooleanField(_l("Salli henkilökohtaiset PIN-koodit yhteisillä tableteilla"))
+    require_approval = BooleanField(
+        _l("Uudet teot odottavat esihenkilön hyväksyntää ennen kuin ne näkyvät taululla")
+    )
     submit = SubmitField(_l("Tallenna"))
 
 

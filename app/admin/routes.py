@@ -206,7 +206,8 @@ def erase_deed(deed_id: int):
 @bp.route("/audit")
 def audit_log():
     """The newest moderation and erasure actions."""
-    return render_template("admin/audit.html", entries=audit.recent_entries())
+    entries = audit.recent_entries()
+    return render_template("admin/audit.html", entries=entries, existing=audit.existing(entries))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -215,7 +216,9 @@ def settings():
     form = SiteSettingsForm()
     if not form.is_submitted():
         form.allow_pins.data = site.pins_allowed()
+        form.require_approval.data = site.approval_required()
     if not form.validate_on_submit():
         return form_page("admin/settings.html", form)
     site.set_pins_allowed(current_user, form.allow_pins.data)
+    site.set_approval_required(current_user, form.require_approval.data)
     return done(url_for("admin.settings"), _("Asetukset on tallennettu."))

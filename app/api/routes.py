@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app.api import bp
 from app.deeds.forms import deed_form, new_deed, uploads_of
+from app.deeds.routes import where_posted
 from app.services import board
 from app.services import deeds as deed_service
 from app.services.errors import ServiceError
@@ -54,20 +55,21 @@ def post_deed():
         if refusal.status != 400:
             raise
         return field_errors({refusal.field or "photo": [message_of(error)]})
-    next_url = url_for("board.index")
+    next_url, message = where_posted(posted.deed)
     # The outbox sends in the background: only the poster's own tap signs them out.
     if posted.created and request.form.get("from") != "outbox":
         if sign_in.end_after_post():
             next_url = url_for("auth.login")
         else:
-            flash(_("Kiitos! Tekosi on nyt taululla."), "success")
+            flash(message, "success")
     response = jsonify(
         id=posted.deed.id,
         created=posted.created,
         url=url_for("deeds.show", deed_id=posted.deed.id),
         redirect=next_url,
+        visibility=posted.deed.visibility.value,
     )
-    if next_url != url_for("board.index"):
+    if next_url == url_for("auth.login"):
         sign_in.forget_cached_shell(response)
     return response, 201 if posted.created else 200
 

@@ -6,6 +6,8 @@ from flask_login import current_user
 
 from app.deeds import bp
 from app.deeds.forms import DeedForm, deed_form, kept_claim, new_deed, uploads_of
+from app.labels import HIDE_REASONS
+from app.models import Visibility
 from app.services import board, deeds, photos, workshops
 from app.services.errors import NotFound, ServiceError
 from app.web import cards, params, sign_in
@@ -20,15 +22,26 @@ def new():
     workshop = workshop_named_in(request.args)
     if form.validate_on_submit():
         try:
-            deeds.post_deed(current_user, new_deed(form), uploads_of(form), kept=kept_claim(form))
+            posted = deeds.post_deed(
+                current_user, new_deed(form), uploads_of(form), kept=kept_claim(form)
+            )
         except ServiceError as error:
             add_refusal(form, error, fallback_field="photo")
         else:
             if sign_in.end_after_post():
                 return sign_in.forget_cached_shell(done(url_for("auth.login"), status=201))
-            return done(url_for("board.index"), _("Kiitos! Tekosi on nyt taululla."), status=201)
+            return done(*where_posted(posted.deed), status=201)
     keep_for_next_try(form)
     return form_page("deeds/new.html", form, workshop=workshop, kept_thumb=kept_thumb_url(form))
+
+
+def where_posted(deed) -> tuple[str, str]:
+    """Where a new deed's poster goes, and what they are told: the board, or the deed's own
+    page while it waits for approval."""
+    if deed.visibility == Visibility.PENDING:
+        return (url_for("deeds.show", deed_id=deed.id),
+                _("Kiitos! Tekosi näkyy taululla, kun esihenkilö on hyväksynyt sen."))
+    return url_for("board.index"), _("Kiitos! Tekosi on nyt taululla.")
 
 
 def keep_for_next_try(form: DeedForm) -> None:
@@ -69,10 +82,12 @@ def workshop_named_in(args) -> str | None:
 @bp.route("/deeds/<int:deed_id>")
 def show(deed_id: int):
     """Show one deed with its large photo."""
-    card = cards.card_from(board.get_summary(deed_id, current_user))
+    summary = board.get_summary(deed_id, current_user)
     return render_template(
         "deeds/show.html",
-        card=card,
+        card=cards.card_from(summary),
+        hidden_reason=summary.hidden_reason,  # only those who may see the hidden deed get here
+        reasons=[str(reason) for reason in HIDE_REASONS],
         thanked=bool(board.thanked_by(current_user, [deed_id])),
         thanks_texts=cards.thanks_texts(),
         board_url=url_for("board.index", **params.board_link_args(request.args)),

@@ -40,6 +40,12 @@ class Deed(db.Model):
         sa.Index("ix_deed_board", "visibility", "id"),
         sa.Index("ix_deed_board_municipality", "municipality_id", "visibility", "id"),
         sa.Index("ix_deed_board_unit", "unit_id", "visibility", "id"),
+        # The few featured deeds, newest first: ?featured=1 and the projection's selection.
+        sa.Index(
+            "ix_deed_featured", "visibility", "id",
+            sqlite_where=sa.text("featured_at IS NOT NULL"),
+            postgresql_where=sa.text("featured_at IS NOT NULL"),
+        ),
         # A queued deed's client-made id: a retry of the same post finds the deed already made.
         sa.UniqueConstraint("author_id", "client_id"),
         # Never reuse the id of an erased deed (SQLite would reuse the highest): cached cards,

@@ -47,6 +47,11 @@ class AuditAction(enum.StrEnum):
     EDIT_USER = "edit_user"
     DEACTIVATE_USER = "deactivate_user"
     REACTIVATE_USER = "reactivate_user"
+    FEATURE = "feature"
+    UNFEATURE = "unfeature"
+    APPROVE = "approve"
+    REQUIRE_APPROVAL = "require_approval"
+    END_APPROVAL = "end_approval"
 
 
 class AuditEntry(db.Model):

@@ -185,7 +185,7 @@ def live(scope: Scope, args: Mapping[str, str]) -> Response:
         cards=[cards.card_json(found[i], False) for i in wanted if i in found],
         present=[[item.id, item.version] for item in shown],
         spotlight=cards.card_json(found[spotlight], False) if spotlight in found else None,
-        newest=shown[0].id if shown else None,
+        newest=max((item.id for item in shown), default=None),
         poll_seconds=POLL_SECONDS,
     )
     return _revalidated(response, etag)

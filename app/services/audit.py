@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditAction, AuditEntry, User
+from app.models import AuditAction, AuditEntry, Deed, User
 
 SYSTEM_ACTOR = "järjestelmä"  # retention runs from cron, not by a person
 
@@ -37,6 +37,23 @@ def recent_entries(limit: int = 200) -> Sequence[AuditEntry]:
     """Return the newest entries first."""
     query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     return db.session.scalars(query).all()
+
+
+def existing(entries: Sequence[AuditEntry]) -> frozenset[tuple[str, int]]:
+    """Which deeds and users the entries name still exist, as ("deed"|"user", id) pairs: the
+    log links to those and names erased ones in plain text (two queries)."""
+    deed_ids = {e.target_id for e in entries if e.target_type == "deed"}
+    user_ids = {e.target_id for e in entries if e.target_type == "user"}
+    user_ids |= {e.actor_id for e in entries if e.actor_id is not None}
+    deeds = {("deed", deed_id) for deed_id in _ids(Deed, deed_ids)}
+    return frozenset(deeds | {("user", user_id) for user_id in _ids(User, user_ids)})
+
+
+def _ids(model, ids: set[int]) -> list[int]:
+    """The ids of these that have a row in the model's table."""
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(model.id).where(model.id.in_(ids))))
 
 
 def changed_fields(before: dict[str, object], after: dict[str, object]) -> Changes:

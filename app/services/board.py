@@ -31,10 +31,12 @@ class BoardFilter:
     municipality_id: int | None = None
     unit_id: int | None = None
     round: Round | None = None
+    featured: bool = False
 
     def is_empty(self) -> bool:
         """Tell whether nothing narrows the board."""
-        return self.municipality_id is None and self.unit_id is None and self.round is None
+        return (self.municipality_id is None and self.unit_id is None and self.round is None
+                and not self.featured)
 
     def values(self) -> dict[str, object]:
         """The filter's bind parameters for the board queries."""
@@ -43,9 +45,10 @@ class BoardFilter:
             "unit_id": self.unit_id,
             "round_starts": self.round.starts if self.round else None,
             "round_ends": self.round.ends if self.round else None,
+            "featured": True if self.featured else None,
         }
 
-    def shape(self) -> tuple[bool, bool, bool, bool]:
+    def shape(self) -> tuple[bool, ...]:
         """Which conditions the filter sets: the key of the query built for it."""
         values = self.values()
         return tuple(values[name] is not None for name in FILTER_COLUMNS)  # type: ignore[return-value]
@@ -57,6 +60,8 @@ FILTER_COLUMNS = {
     "unit_id": lambda deed, value: deed.unit_id == value,
     "round_starts": lambda deed, value: deed.created_at >= value,
     "round_ends": lambda deed, value: deed.created_at < value,
+    # No bind parameter: the plain condition lets the partial ix_deed_featured serve it.
+    "featured": lambda deed, value: deed.featured_at.is_not(None),
 }
 
 
@@ -121,6 +126,8 @@ class DeedSummary:
     municipality_id: int
     municipality_name: str
     photos: tuple[PhotoSummary, ...] = ()
+    featured: bool = False
+    hidden_reason: str | None = None  # only for those who may see the hidden deed
 
 
 @dataclass(frozen=True)
@@ -226,6 +233,7 @@ def _summary_query() -> sa.Select:
             User.display_name.label("author_name"), Deed.unit_id,
             Unit.name.label("unit_name"), Deed.municipality_id,
             Municipality.name.label("municipality_name"),
+            Deed.featured_at.is_not(None).label("featured"), Deed.hidden_reason,
         )
         .join(User, User.id == Deed.author_id)
         .join(Unit, Unit.id == Deed.unit_id)

@@ -27,9 +27,11 @@ from app.models import (
     Thanks,
     Unit,
     User,
+    Visibility,
 )
 from app.models.base import utcnow
 from app.permissions import Capability, may_see, require
+from app.services import site
 from app.services.errors import NotFound, Refused
 from app.storage import current_storage
 
@@ -224,6 +226,8 @@ def insert_deed(
         consent_confirmed=new.consent,
         consent_confirmed_at=utcnow(),
         client_id=client_id,
+        # With approval on, only the author and the unit's supervisors see it until approved.
+        visibility=Visibility.PENDING if site.approval_required() else Visibility.VISIBLE,
     )
     deed.photos = [photo_row(position, photo) for position, photo in enumerate(stored)]
     db.session.add(deed)

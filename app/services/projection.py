@@ -6,7 +6,7 @@ string (the web layer makes it), e.g. "municipality=1&round=4".
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -51,7 +51,16 @@ class LinkInfo:
 
 
 def window(filters: BoardFilter, limit: int = WINDOW) -> list[Shown]:
-    """The newest visible deeds of the filter, newest first (one indexed query)."""
+    """The visible deeds of the filter: the featured ones first, then the newest (newest first
+    within each); two indexed queries (ix_deed_featured serves the few featured ones)."""
+    featured = _newest(replace(filters, featured=True), limit)
+    taken = {item.id for item in featured}
+    newest = [item for item in _newest(filters, limit) if item.id not in taken]
+    return (featured + newest)[:limit]
+
+
+def _newest(filters: BoardFilter, limit: int) -> list[Shown]:
+    """The newest visible deeds of the filter, newest first."""
     deed = Deed.__table__.c
     query = (
         sa.select(deed.id, deed.version)

@@ -88,6 +88,7 @@ class Card:
     visibility: Visibility
     thanks_count: int
     photos: tuple[CardPhoto, ...]
+    featured: bool = False  # "nostettu" by a supervisor
 
     @property
     def unit_id(self) -> int:
@@ -98,6 +99,11 @@ class Card:
     def hidden(self) -> bool:
         """Tell whether the deed is hidden from the board."""
         return self.visibility == Visibility.HIDDEN
+
+    @property
+    def pending(self) -> bool:
+        """Tell whether the deed waits for a supervisor's approval."""
+        return self.visibility == Visibility.PENDING
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,7 @@ def card_from(deed: DeedSummary, photo_url: PhotoUrl = photo_url) -> Card:
         visibility=deed.visibility,
         thanks_count=deed.thanks_count,
         photos=tuple(_card_photo(photo, photo_url) for photo in deed.photos if photo.sizes),
+        featured=deed.featured,
     )
 
 

@@ -171,6 +171,12 @@ REFUSALS: dict[str, Refusal] = {
         _l("PIN-koodi on lukittu liian monen väärän yrityksen jälkeen. Kirjaudu salasanalla."),
         "pin",
     ),
+    "hide_reason_missing": Refusal(
+        400, _l("Kerro tekijälle, miksi teko piilotetaan: valitse syy tai kirjoita oma."), "reason"
+    ),
+    "hide_reason_length": Refusal(
+        400, _l("Syy on liian pitkä: enintään %(max)s merkkiä."), "reason"
+    ),
     "retention_months_invalid": Refusal(
         400, _l("Säilytysaika %(months)s kuukautta ei käy: anna 1–%(max)s kuukautta.")
     ),

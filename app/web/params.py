@@ -39,12 +39,21 @@ def id_list(args: Mapping[str, str], name: str, most: int) -> list[int]:
 
 
 def board_filter(args: Mapping[str, str]) -> BoardFilter:
-    """Build the board filter from ?municipality=ID&unit=ID&round=ID (or round=open)."""
+    """Build the board filter from ?municipality=ID&unit=ID&round=ID (or round=open)&featured=1."""
     return BoardFilter(
         municipality_id=positive_int(args, "municipality"),
         unit_id=positive_int(args, "unit"),
         round=round_filter(args),
+        featured=switch(args, "featured"),
     )
+
+
+def switch(args: Mapping[str, str], name: str) -> bool:
+    """Return ?name=1 as True, absent (or 0) as False; 400 for anything else."""
+    raw = args.get(name, "").strip()
+    if raw not in ("", "0", "1"):
+        refuse(400, _("Rajaus ei kelpaa: %(name)s.", name=name))
+    return raw == "1"
 
 
 def round_filter(args: Mapping[str, str]) -> workshops.Round | None:
@@ -62,6 +71,7 @@ def filter_args(filters: BoardFilter) -> dict[str, object]:
         "municipality": filters.municipality_id,
         "unit": filters.unit_id,
         "round": (OPEN_ROUND if round_.open else round_.workshop_id) if round_ else None,
+        "featured": 1 if filters.featured else None,
     }
 
 
@@ -76,6 +86,7 @@ def board_link_args(args: Mapping[str, str]) -> dict[str, object]:
         "municipality": positive_int(args, "municipality"),
         "unit": positive_int(args, "unit"),
         "round": OPEN_ROUND if open_round else positive_int(args, "round"),
+        "featured": 1 if switch(args, "featured") else None,
     }
 
 

@@ -23,6 +23,7 @@ ICON_PATHS = {
     "brush": '<path d="M14 4l6 6-8 8-6-6z"/><path d="M6 12l-2 8 8-2"/>',
     "filter": '<path d="M4 5h16l-6 7v6l-4 2v-8z"/>',
     "user": '<circle cx="12" cy="8" r="4"/><path d="M4 21c0-4.4 3.6-7 8-7s8 2.6 8 7"/>',
+    "star": '<path d="m12 3 2.8 5.7 6.2.9-4.5 4.4 1 6.2L12 17.3l-5.5 2.9 1-6.2L3 9.6l6.2-.9z"/>',
     "logo": '<rect x="3" y="3" width="8" height="10" rx="2"/><rect x="13" y="3" width="8" '
     'height="6" rx="2"/><rect x="3" y="15" width="8" height="6" rx="2"/><rect x="13" y="11" '
     'width="8" height="10" rx="2"/>',

@@ -111,7 +111,7 @@ def make_content(app, world) -> dict[str, object]:
     hidden = add_deed(app, world.unit_id, "Piilotettava teko.")
     supervise(app, world.unit_id, "riitta")
     with app.app_context():
-        moderation.hide_deed(accounts.find_user("riitta"), hidden)
+        moderation.hide_deed(accounts.find_user("riitta"), hidden, "Tunnistettava henkilö")
         data = workshops.WorkshopInput(
             name="Syyspaja", starts_at=dt.datetime(2026, 9, 1, 9, tzinfo=dt.UTC),
             municipality_id=municipality_id(app, "Juva"), theme="Ilahduttaminen", leader_ids=(),
@@ -137,8 +137,10 @@ def pages_by_role(world, juva: int, c: dict) -> dict[str | None, list[tuple[str,
             ("/account/sessions", 200), ("/account/password", 200), ("/account/two-factor", 200),
             ("/account/pin", 200), ("/workshops", 200), (f"/workshops/{workshop}", 200),
             ("/privacy", 200), ("/no-such-page", 404), ("/admin/users", 403),
+            ("/review/hidden", 200), ("/?featured=1", 200),
         ],
-        "riitta": [("/review/hidden", 200), (f"/deeds/{hidden}", 200), ("/devices", 200)],
+        "riitta": [("/review/hidden", 200), (f"/deeds/{hidden}", 200), ("/devices", 200),
+                   ("/review", 200), ("/review?show=featured", 200)],
         "kalle": [
             ("/workshops/new", 200), (f"/workshops/{workshop}/edit", 200),
             ("/projection", 200), ("/projection/remote", 200),
