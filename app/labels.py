@@ -33,6 +33,8 @@ LABELS: dict[enum.Enum, object] = {
     AuditAction.LOCK_PIN: _l("PIN-koodi lukittui väärien yritysten jälkeen"),
     AuditAction.ALLOW_PINS: _l("salli PIN-koodit"),
     AuditAction.FORBID_PINS: _l("kielsi PIN-koodit"),
+    AuditAction.EDIT_DEED: _l("muokkasi tekoa"),
+    AuditAction.DELETE_COMMENT: _l("poisti kommentin"),
 }
 
 # What an audit entry points at (a plain string column, not an enum).

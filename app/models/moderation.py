@@ -40,6 +40,8 @@ class AuditAction(enum.StrEnum):
     LOCK_PIN = "lock_pin"
     ALLOW_PINS = "allow_pins"
     FORBID_PINS = "forbid_pins"
+    EDIT_DEED = "edit_deed"
+    DELETE_COMMENT = "delete_comment"
 
 
 class AuditEntry(db.Model):

@@ -53,6 +53,8 @@ class User(UserMixin, db.Model):
     # Wrong PINs in a row; at the limit the PIN is locked until the password is used.
     pin_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # When the user last opened their own deeds (/me): thanks and comments since then are news.
+    me_seen_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     default_unit: Mapped[Unit | None] = relationship()
 
     @property

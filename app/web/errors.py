@@ -154,6 +154,11 @@ REFUSALS: dict[str, Refusal] = {
         _l("PIN-koodi on lukittu liian monen väärän yrityksen jälkeen. Kirjaudu salasanalla."),
         "pin",
     ),
+    "thanks_own_deed": Refusal(403, _l("Omaa tekoa ei voi kiittää. Kiitä jonkun toisen tekoa!")),
+    "comment_not_found": Refusal(404, _l("Kommenttia ei löytynyt. Se on ehkä jo poistettu.")),
+    "comment_length": Refusal(
+        400, _l("Kommentissa pitää olla 1–%(max)s merkkiä."), "body"
+    ),
     "retention_months_invalid": Refusal(
         400, _l("Säilytysaika %(months)s kuukautta ei käy: anna 1–%(max)s kuukautta.")
     ),
