@@ -46,7 +46,7 @@ def delete_comment(user: User, comment_id: int) -> int:
     """Delete a comment the user may delete and lower its deed's count; return the deed's id.
 
     Two deletes of the same comment at once lower the count once: only the one whose DELETE
-    removed the row lowers it.
+    removed the row lowers it; the other finds it gone.
     """
     with write_transaction():
         comment = db.session.get(Comment, comment_id)
@@ -57,13 +57,12 @@ def delete_comment(user: User, comment_id: int) -> int:
         require(user, Capability.DELETE_COMMENT, OnComment(deed, writer_id))
         db.session.expunge(comment)
         removed = db.session.execute(sa.delete(Comment).where(Comment.id == comment_id)).rowcount
-        if removed:
-            db.session.execute(
-                sa.update(Deed)
-                .where(Deed.id == deed_id)
-                .values(comment_count=Deed.comment_count - removed)
-            )
-        if removed and writer_id != user.id:  # someone else's words removed: moderation
+        if not removed:  # a concurrent delete took it after it was read
+            raise NotFound("comment_not_found")
+        db.session.execute(
+            sa.update(Deed).where(Deed.id == deed_id).values(comment_count=Deed.comment_count - 1)
+        )
+        if writer_id != user.id:  # someone else's words removed: moderation
             audit.record(user, AuditAction.DELETE_COMMENT, "deed", deed_id,
                          changes={"comment_id": (comment_id, None)})
     return deed_id

@@ -83,7 +83,7 @@ def _new_per_deed(model, actor, ids: list[int], user_id: int, seen: dt.datetime 
     )
     if seen is not None:
         query = query.where(model.created_at > seen)
-    return dict(db.session.execute(query).tuples().all())
+    return {deed_id: count for deed_id, count in db.session.execute(query)}
 
 
 def mark_seen(user_id: int, moment: dt.datetime) -> None:
