@@ -420,7 +420,9 @@ def toggle_thanks(user: User, deed_id: int) -> tuple[bool, int]:
     with write_transaction():
         deed = visible_deed(user, deed_id)
         if not can(user, Capability.THANK, deed):
-            raise NotAllowed("thanks_own_deed" if deed.author_id == user.id else "not_allowed")
+            if deed.author_id == user.id:  # the table's not_author rule, said in plain words
+                raise NotAllowed("thanks_own_deed")
+            raise NotAllowed(capability=str(Capability.THANK))
         existing = db.session.scalar(
             sa.select(Thanks).where(Thanks.deed_id == deed_id, Thanks.user_id == user.id)
         )
