@@ -45,6 +45,8 @@ LABELS: dict[enum.Enum, object] = {
     AuditAction.APPROVE: _l("hyväksyi teon"),
     AuditAction.REQUIRE_APPROVAL: _l("otti tekojen tarkistuksen käyttöön"),
     AuditAction.END_APPROVAL: _l("lopetti tekojen tarkistuksen"),
+    AuditAction.EDIT_DEED: _l("muokkasi tekoa"),
+    AuditAction.DELETE_COMMENT: _l("poisti kommentin"),
 }
 
 # What an audit entry points at (a plain string column, not an enum).

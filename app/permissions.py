@@ -28,6 +28,9 @@ class Capability(enum.StrEnum):
     MANAGE_DEVICES = "manage_devices"  # set up shared tablets for a unit, list and revoke them
     FEATURE = "feature"  # mark a deed "nostettu" (and take the mark off)
     APPROVE = "approve"  # let a deed that waits for approval onto the board
+    COMMENT = "comment"  # write a comment under a deed one can see
+    DELETE_COMMENT = "delete_comment"  # of a deed: pass OnComment to name the comment's writer
+    EDIT_DEED = "edit_deed"  # change one's own deed's text, unit, date and customer type
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,10 @@ class Rule:
     everywhere: frozenset[Role] = frozenset()
     own_units: frozenset[Role] = frozenset()
     author: bool = False
+    # The writer of the comment in question holds it too (can() is given an OnComment).
+    comment_author: bool = False
+    # The deed's author never holds it, whatever else says so (one does not thank oneself).
+    not_author: bool = False
     # The person must also be able to see the deed (a hidden one only if SEE_HIDDEN allows).
     needs_sight: bool = False
 
@@ -48,11 +55,11 @@ LEADER = frozenset({Role.LEADER})
 
 TABLE: dict[Capability, Rule] = {
     Capability.SEE_HIDDEN: Rule(everywhere=ADMIN, own_units=SUPERVISOR, author=True),
-    Capability.THANK: Rule(everywhere=EVERYONE, needs_sight=True),
+    Capability.THANK: Rule(everywhere=EVERYONE, not_author=True, needs_sight=True),
     Capability.HIDE: Rule(everywhere=ADMIN, own_units=SUPERVISOR),
     Capability.UNHIDE: Rule(everywhere=ADMIN, own_units=SUPERVISOR),
     Capability.REVIEW: Rule(everywhere=ADMIN | SUPERVISOR),
-    Capability.ERASE_DEED: Rule(everywhere=ADMIN),
+    Capability.ERASE_DEED: Rule(everywhere=ADMIN, author=True),
     Capability.ERASE_USER: Rule(everywhere=ADMIN),
     Capability.EXPORT: Rule(everywhere=ADMIN),
     Capability.ADMINISTER: Rule(everywhere=ADMIN),
@@ -61,6 +68,11 @@ TABLE: dict[Capability, Rule] = {
     Capability.MANAGE_DEVICES: Rule(everywhere=ADMIN, own_units=SUPERVISOR),
     Capability.FEATURE: Rule(everywhere=ADMIN, own_units=SUPERVISOR),
     Capability.APPROVE: Rule(everywhere=ADMIN, own_units=SUPERVISOR),
+    Capability.COMMENT: Rule(everywhere=EVERYONE, needs_sight=True),
+    Capability.DELETE_COMMENT: Rule(
+        everywhere=ADMIN, own_units=SUPERVISOR, author=True, comment_author=True, needs_sight=True
+    ),
+    Capability.EDIT_DEED: Rule(author=True, needs_sight=True),
 }
 
 
@@ -81,6 +93,29 @@ class InUnit:
     visibility: Visibility = Visibility.VISIBLE
 
 
+@dataclass(frozen=True)
+class OnComment:
+    """A comment under a deed, for can(): the deed's facts and who wrote the comment."""
+
+    deed: DeedFacts
+    comment_author_id: int
+
+    @property
+    def author_id(self) -> int:
+        """The deed's author."""
+        return self.deed.author_id
+
+    @property
+    def unit_id(self) -> int:
+        """The deed's unit."""
+        return self.deed.unit_id
+
+    @property
+    def visibility(self) -> Visibility:
+        """The deed's visibility."""
+        return self.deed.visibility
+
+
 def can(user: User | None, capability: Capability | str, deed: DeedFacts | None = None) -> bool:
     """Tell whether the user has the capability (on this deed, when one is given)."""
     if user is None or not user.is_authenticated or not user.active:
@@ -88,11 +123,15 @@ def can(user: User | None, capability: Capability | str, deed: DeedFacts | None 
     rule = TABLE[Capability(capability)]
     if rule.needs_sight and deed is not None and not may_see(user, deed):
         return False
+    if rule.not_author and deed is not None and deed.author_id == user.id:
+        return False
     if user.role in rule.everywhere:
         return True
     if deed is None:
         return False
     if rule.author and deed.author_id == user.id:
+        return True
+    if rule.comment_author and getattr(deed, "comment_author_id", None) == user.id:
         return True
     return user.role in rule.own_units and deed.unit_id in supervised_unit_ids(user)
 

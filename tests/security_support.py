@@ -141,7 +141,32 @@ def build_matrix_world(app, world) -> dict[str, object]:
     from tests.review_support import review_world  # it builds on make_deed here
 
     ids.update(review_world(app, world))
+    ids.update(encouragement_world(app, ids))
     return ids
+
+
+def make_comment(app, deed_id: int, username: str, body: str = "Hienoa työtä!") -> int:
+    """Write a comment through the service; return its id."""
+    from app.services import comments
+
+    with app.app_context():
+        comment_id = comments.add_comment(accounts.find_user(username), deed_id, body).id
+        db.session.remove()
+    return comment_id
+
+
+def encouragement_world(app, ids: dict[str, object]) -> dict[str, object]:
+    """Aino's own deeds, and comments by others, by aino, on aino's deed and on a hidden deed."""
+    unit_id = ids["unit"]
+    own_visible = make_deed(app, unit_id, "aino", seed=8)
+    return {
+        "own_visible": own_visible,
+        "own_to_delete": make_deed(app, unit_id, "aino", seed=9),
+        "others_comment": make_comment(app, ids["visible"], "pertti"),
+        "aino_comment": make_comment(app, ids["visible"], "aino"),
+        "comment_on_own": make_comment(app, own_visible, "kalle"),
+        "hidden_comment": make_comment(app, ids["hidden"], "pertti"),
+    }
 
 
 def make_device(app, unit_id: int, by: str = "admin", **settings) -> tuple[int, str]:

@@ -78,7 +78,7 @@ def test_deed_shape(app, client, auth, world):
 
 def test_thanked_flag_follows_the_viewer(app, client, auth, world):
     """'thanked' says whether the logged-in user has thanked the deed."""
-    deed_id = add_deed(app, world.unit_id)
+    deed_id = add_deed(app, world.unit_id, username="kalle")
     auth.login("aino")
     client.post(f"/deeds/{deed_id}/thanks")
     assert get_json(client)["deeds"][0]["thanked"] is True

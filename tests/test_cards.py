@@ -28,12 +28,13 @@ def more(client, query: str) -> str:
 
 @pytest.fixture
 def eight(app_config, request):
-    """Eight deeds, a page size of eight, and aino logged in; return the ids, oldest first."""
+    """Eight deeds by aino, a page size of eight, and riitta logged in (thanks are offered on
+    others' deeds only); return the ids, oldest first."""
     app_config["BOARD_PAGE_SIZE"] = 8
     app = request.getfixturevalue("app")
     world = request.getfixturevalue("world")
     ids = [add_deed(app, world.unit_id, f"Teko numero {n}") for n in range(8)]
-    request.getfixturevalue("auth").login()
+    request.getfixturevalue("auth").login("riitta")
     return ids
 
 

@@ -618,7 +618,9 @@ def test_deleting_a_deed_removes_its_thanks(app, client, auth, world):
     auth.login()
     post_deed(client, world.unit_id)
     (deed_id,) = deed_ids(app)
-    client.post(f"/deeds/{deed_id}/thanks")
+    auth.logout()
+    auth.login("kalle")
+    assert client.post(f"/deeds/{deed_id}/thanks").status_code == 302
 
     delete_deed(app, deed_id)
     delete_deed(app, deed_id)
@@ -642,6 +644,8 @@ def test_thanks_toggle(app, client, auth, world):
     auth.login("aino")
     post_deed(client, world.unit_id)
     (deed_id,) = deed_ids(app)
+    auth.logout()
+    auth.login("kalle")
 
     response = client.post(f"/deeds/{deed_id}/thanks")
     assert response.status_code == 302
@@ -664,6 +668,8 @@ def test_thanks_answers_json_when_asked(app, client, auth, world):
     auth.login()
     post_deed(client, world.unit_id)
     (deed_id,) = deed_ids(app)
+    auth.logout()
+    auth.login("kalle")
     headers = {"Accept": "application/json"}
 
     first = client.post(f"/deeds/{deed_id}/thanks", headers=headers)
@@ -680,6 +686,8 @@ def test_thanks_redirect_stays_on_site(app, client, auth, world):
     auth.login()
     post_deed(client, world.unit_id)
     (deed_id,) = deed_ids(app)
+    auth.logout()
+    auth.login("kalle")
 
     response = client.post(f"/deeds/{deed_id}/thanks", data={"next": "//evil.com"})
     assert response.headers["Location"] == "/"

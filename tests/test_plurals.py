@@ -56,7 +56,7 @@ def test_the_thanks_count_is_said_in_the_right_form(app, client, world, lang):
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_thanks_answer_for_scripts_carries_the_label(app, client, world, lang):
     """board.js shows the label the server chose: thanking and taking it back, 1 then 0."""
-    deed_id = make_deed(app, world.unit_id)
+    deed_id = make_deed(app, world.unit_id, "kalle")
     log_in(client, "aino")
     choose(client, lang)
     json = {"Accept": "application/json"}

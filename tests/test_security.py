@@ -92,7 +92,7 @@ def test_login_without_token_is_refused(csrf_client, world):
 
 def test_page_exposes_token_for_scripts(csrf_app, csrf_client, world):
     """base.html puts the token in a meta tag; JSON requests send it as X-CSRFToken."""
-    deed = make_deed(csrf_app, world.unit_id)
+    deed = make_deed(csrf_app, world.unit_id, "kalle")
     csrf_login(csrf_client)
     token = csrf_token(csrf_client, "/")
     json_headers = {"Accept": "application/json"}

@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
 
 from app.labels import choices
-from app.models import DESCRIPTION_MAX, CustomerType
+from app.models import COMMENT_MAX, DESCRIPTION_MAX, CustomerType
 from app.services import board, deeds
 from app.services.deeds import PHOTO_ACCEPT
 from app.web import device as shared_device
@@ -103,12 +103,46 @@ class DeedForm(Form):
         return CustomerType(self.customer_type.data) if self.customer_type.data else None
 
 
+class DeedEditForm(DeedForm):
+    """The deed form's own fields and rules for what the author may change afterwards."""
+
+    # The photo and the consent given with it stay as they were posted.
+    photo = None
+    kept_photo = None
+    consent = None
+    submit = SubmitField(_l("Tallenna muutokset"))
+
+
+class CommentForm(Form):
+    """A short plain-text comment under a deed."""
+
+    body = TextAreaField(
+        _l("Kommentoi"),
+        filters=[strip_text],
+        validators=[
+            DataRequired(_l("Kirjoita kommentti.")),
+            plain_text,
+            Length(
+                max=COMMENT_MAX,
+                message=_l("Kommentti on liian pitkä (enintään %(max)d merkkiä)."),
+            ),
+        ],
+    )
+    submit = SubmitField(_l("Lähetä kommentti"))
+
+
+def unit_choices(current: tuple[int, str] | None = None) -> list[tuple[int, str]]:
+    """The units in use to choose from, plus the deed's own unit if it is no longer in use."""
+    units = [(u.id, f"{u.name} ({u.municipality_name})") for u in board.places().units]
+    if current and current[0] not in {unit_id for unit_id, _name in units}:
+        units.insert(0, current)
+    return units
+
+
 def deed_form(**kwargs) -> DeedForm:
     """Build the form with the units to choose from and the user's last unit preselected."""
     form = DeedForm(**kwargs)
-    form.unit.choices = [
-        (u.id, f"{u.name} ({u.municipality_name})") for u in board.places().units
-    ]
+    form.unit.choices = unit_choices()
     if not form.is_submitted():
         # A shared tablet belongs to one workplace: its unit comes before the user's last one.
         tablet = shared_device.current()
@@ -116,6 +150,28 @@ def deed_form(**kwargs) -> DeedForm:
         if preset:
             form.unit.data = preset
     return form
+
+
+def deed_edit_form(card) -> DeedEditForm:
+    """Build the edit form, filled with the deed's current values when first shown."""
+    form = DeedEditForm()
+    form.unit.choices = unit_choices((card.unit.id, card.unit.name))
+    if not form.is_submitted():
+        form.description.data = card.description
+        form.unit.data = card.unit.id
+        form.customer_type.data = card.customer_type or ""
+        form.happened_on.data = dt.date.fromisoformat(card.happened_on)
+    return form
+
+
+def deed_edit(form: DeedEditForm) -> deeds.DeedEdit:
+    """Turn the validated edit form into the service's input."""
+    return deeds.DeedEdit(
+        description=form.description.data,
+        unit_id=form.unit.data,
+        happened_on=form.happened_on.data,
+        customer_type=form.chosen_customer_type(),
+    )
 
 
 def new_deed(form: DeedForm) -> deeds.NewDeed:

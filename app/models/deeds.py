@@ -127,7 +127,11 @@ class Rendition(db.Model):
 class Thanks(db.Model):
     """A one-tap thanks from a user for a deed (kiitos)."""
 
-    __table_args__ = (sa.UniqueConstraint("deed_id", "user_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("deed_id", "user_id"),
+        # The news on "my deeds": thanks of the author's deeds since their last visit.
+        sa.Index("ix_thanks_deed_created", "deed_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deed_id: Mapped[int] = mapped_column(sa.ForeignKey("deed.id"))

@@ -52,6 +52,8 @@ class AuditAction(enum.StrEnum):
     APPROVE = "approve"
     REQUIRE_APPROVAL = "require_approval"
     END_APPROVAL = "end_approval"
+    EDIT_DEED = "edit_deed"
+    DELETE_COMMENT = "delete_comment"
 
 
 class AuditEntry(db.Model):

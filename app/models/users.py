@@ -57,6 +57,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     # When the user last opened the review page: what changed since is marked there.
     review_seen_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # When the user last opened their own deeds (/me): thanks and comments since then are news.
+    me_seen_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     default_unit: Mapped[Unit | None] = relationship()
 
     @property

@@ -67,12 +67,14 @@ FILTER_COLUMNS = {
 
 @dataclass(frozen=True)
 class DeedRef:
-    """A deed on a board page: enough to find its card in a cache and show its thanks."""
+    """A deed on a board page: enough to find its card in a cache and show its counts."""
 
     id: int
     version: int
     thanks_count: int
     thanked: bool  # by the viewer
+    comment_count: int = 0
+    own: bool = False  # the viewer's own deed: no thanks button
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class DeedSummary:
     unit_name: str
     municipality_id: int
     municipality_name: str
+    comment_count: int = 0
     photos: tuple[PhotoSummary, ...] = ()
     featured: bool = False
     hidden_reason: str | None = None  # only for those who may see the hidden deed
@@ -182,7 +185,10 @@ def _page_query(shape: tuple[bool, ...], after_cursor: bool) -> sa.Select:
     deed, thanks = Deed.__table__.c, Thanks.__table__.c
     mine = sa.and_(thanks.deed_id == deed.id, thanks.user_id == sa.bindparam("viewer_id"))
     query = (
-        sa.select(deed.id, deed.version, deed.thanks_count, thanks.id.is_not(None))
+        sa.select(
+            deed.id, deed.version, deed.thanks_count, thanks.id.is_not(None), deed.comment_count,
+            deed.author_id == sa.bindparam("viewer_id"),
+        )
         .select_from(Deed.__table__.outerjoin(Thanks.__table__, mine))
         .where(deed.visibility == Visibility.VISIBLE)
         .order_by(deed.id.desc())
@@ -232,7 +238,7 @@ def _summary_query() -> sa.Select:
             Deed.visibility, Deed.thanks_count, Deed.author_id,
             User.display_name.label("author_name"), Deed.unit_id,
             Unit.name.label("unit_name"), Deed.municipality_id,
-            Municipality.name.label("municipality_name"),
+            Municipality.name.label("municipality_name"), Deed.comment_count,
             Deed.featured_at.is_not(None).label("featured"), Deed.hidden_reason,
         )
         .join(User, User.id == Deed.author_id)

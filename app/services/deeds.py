@@ -18,6 +18,7 @@ from app import images
 from app.database import write_transaction
 from app.extensions import db
 from app.models import (
+    AuditAction,
     Comment,
     CustomerType,
     Deed,
@@ -30,9 +31,9 @@ from app.models import (
     Visibility,
 )
 from app.models.base import utcnow
-from app.permissions import Capability, may_see, require
-from app.services import site
-from app.services.errors import NotFound, Refused
+from app.permissions import Capability, can, may_see, require
+from app.services import audit, site
+from app.services.errors import NotAllowed, NotFound, Refused
 from app.storage import current_storage
 
 UPLOAD_TOKEN_BYTES = 8  # the random part of a photo's keys: 16 hex digits
@@ -372,12 +373,59 @@ def remove_deed_rows(deed_id: int) -> list[str]:
     return keys
 
 
+@dataclass(frozen=True)
+class DeedEdit:
+    """What the author may change of a posted deed."""
+
+    description: str
+    unit_id: int
+    happened_on: dt.date
+    customer_type: CustomerType | None
+
+
+def edit_deed(user: User, deed_id: int, edit: DeedEdit) -> bool:
+    """Change the author's own deed; a new card version and an audit entry when anything changed.
+
+    Return whether anything changed. The log names the changed fields, never the text itself.
+    """
+    with write_transaction():
+        deed = visible_deed(user, deed_id)
+        require(user, Capability.EDIT_DEED, deed)
+        before = edited_facts(deed)
+        if edit.unit_id != deed.unit_id:
+            deed.municipality_id = active_unit(edit.unit_id).municipality_id
+        deed.unit_id = edit.unit_id
+        deed.happened_on = edit.happened_on
+        deed.customer_type = edit.customer_type
+        changes = audit.changed_fields(before, edited_facts(deed))
+        if edit.description != deed.description:
+            deed.description = edit.description
+            changes["description"] = (False, True)  # that it changed; the words stay out of the log
+        if not changes:
+            return False
+        deed.version = Deed.version + 1  # in SQL: two edits at once both raise it
+        audit.record(user, AuditAction.EDIT_DEED, "deed", deed_id, changes=changes)
+    return True
+
+
+def edited_facts(deed: Deed) -> dict[str, object]:
+    """The editable fields but the text, as plain values for the audit log."""
+    return {
+        "unit_id": deed.unit_id,
+        "happened_on": deed.happened_on.isoformat(),
+        "customer_type": deed.customer_type.value if deed.customer_type else None,
+    }
+
+
 def toggle_thanks(user: User, deed_id: int) -> tuple[bool, int]:
     """Thank a deed, or take the thanks back; return whether the user now thanks it, and the count.
     """
     with write_transaction():
         deed = visible_deed(user, deed_id)
-        require(user, Capability.THANK, deed)
+        if not can(user, Capability.THANK, deed):
+            if deed.author_id == user.id:  # the table's not_author rule, said in plain words
+                raise NotAllowed("thanks_own_deed")
+            raise NotAllowed(capability=str(Capability.THANK))
         existing = db.session.scalar(
             sa.select(Thanks).where(Thanks.deed_id == deed_id, Thanks.user_id == user.id)
         )

@@ -1,12 +1,13 @@
 """The one deed card: plain data built from a deed summary, rendered by one partial.
 
 The board, "load more" and the projection show the same partial; the JSON API serialises the
-same data. Rendered cards are cached per worker process, keyed by the deed's id, version and
-thanks count and the language. Those come from the database with every page, so a worker never
-serves a card that another worker or server changed, and nothing has to be shared or
+same data. Rendered cards are cached per worker process, keyed by the deed's id, version,
+thanks and comment counts and the language. Those come from the database with every page, so a
+worker never serves a card that another worker or server changed, and nothing has to be shared or
 invalidated between them; hidden and erased deeds are simply not on the page any more. Each
 entry holds the card as a viewer who has thanked the deed sees it and as one who has not: the
-viewer's own thanks picks one outside the cache, so no entry belongs to a person.
+viewer's own thanks picks one outside the cache, so no entry belongs to a person; the author's
+own view (no thanks button: nobody thanks themselves) is a third rendering of the same entry.
 """
 
 import threading
@@ -89,6 +90,7 @@ class Card:
     thanks_count: int
     photos: tuple[CardPhoto, ...]
     featured: bool = False  # "nostettu" by a supervisor
+    comment_count: int = 0
 
     @property
     def unit_id(self) -> int:
@@ -108,13 +110,17 @@ class Card:
 
 @dataclass(frozen=True)
 class RenderedCard:
-    """A card rendered for both kinds of viewer: one who has thanked the deed, one who has not."""
+    """A card rendered for each kind of viewer: one who has thanked the deed, one who has not,
+    and its author."""
 
     not_thanked: Markup
     thanked: Markup
+    own: Markup
 
-    def for_viewer(self, thanked: bool) -> Markup:
+    def for_viewer(self, thanked: bool, own: bool = False) -> Markup:
         """The card as this viewer sees it."""
+        if own:
+            return self.own
         return self.thanked if thanked else self.not_thanked
 
 
@@ -124,21 +130,32 @@ class ThanksTexts:
 
     label: str
     icon: Markup
+    comment_icon: Markup = Markup("")
 
     @staticmethod
     def count_label(count: int) -> str:
         """What the count says to a screen reader ("3 kiitosta")."""
         return thanks_count_label(count)
 
+    @staticmethod
+    def comment_label(count: int) -> str:
+        """What the comment count says to a screen reader ("3 kommenttia")."""
+        return comment_count_label(count)
+
 
 def thanks_texts() -> ThanksTexts:
     """The thanks button's words in the current language."""
-    return ThanksTexts(_("Kiitos!"), icon("heart"))
+    return ThanksTexts(_("Kiitos!"), icon("heart"), icon("comment"))
 
 
 def thanks_count_label(count: int) -> str:
     """A deed's thanks in words, in the right plural form: the card and the thanks JSON say it."""
     return ngettext("%(num)s kiitos", "%(num)s kiitosta", count)
+
+
+def comment_count_label(count: int) -> str:
+    """A deed's comments in words, in the right plural form."""
+    return ngettext("%(num)s kommentti", "%(num)s kommenttia", count)
 
 
 PhotoUrl = Callable[[str], str]  # a stored file's key -> the URL it is fetched from
@@ -172,6 +189,7 @@ def card_from(deed: DeedSummary, photo_url: PhotoUrl = photo_url) -> Card:
         thanks_count=deed.thanks_count,
         photos=tuple(_card_photo(photo, photo_url) for photo in deed.photos if photo.sizes),
         featured=deed.featured,
+        comment_count=deed.comment_count,
     )
 
 
@@ -193,6 +211,7 @@ def card_json(card: Card, thanked: bool) -> dict[str, Any]:
     data = asdict(card)
     data["thanked"] = thanked
     data["thanks_label"] = thanks_count_label(card.thanks_count)
+    data["comment_label"] = comment_count_label(card.comment_count)
     return data
 
 
@@ -210,7 +229,8 @@ def page_html(
     eager = EAGER_CARDS if first_screen else 0
     query = urlencode({k: v for k, v in (link_args or {}).items() if v is not None})
     keys = {
-        ref.id: (ref.id, ref.version, ref.thanks_count, locale, index < eager, query)
+        ref.id: (ref.id, ref.version, ref.thanks_count, locale, index < eager, query,
+                 ref.comment_count)
         for index, ref in enumerate(page.refs)
     }
     rendered = {deed_id: cache.get(key) for deed_id, key in keys.items()}
@@ -220,22 +240,23 @@ def page_html(
         for card in cards_of(missing):  # a deed gone since the page was read is left out
             key = keys[card.id]
             href = f"{card.url}?{query}" if query else card.url
-            rendered[card.id] = cache.put(key, _render(card, key[2], key[4], texts, href))
+            rendered[card.id] = cache.put(key, _render(card, key[2], key[4], texts, href, key[6]))
     return Markup("").join(
-        rendered[ref.id].for_viewer(ref.thanked) for ref in page.refs if rendered[ref.id]
+        rendered[ref.id].for_viewer(ref.thanked, ref.own) for ref in page.refs if rendered[ref.id]
     )
 
 
 def _render(
-    card: Card, thanks_count: int, eager: bool, texts: ThanksTexts, href: str
+    card: Card, thanks_count: int, eager: bool, texts: ThanksTexts, href: str, comment_count: int
 ) -> RenderedCard:
     """Render a card through the partial, as each kind of viewer sees it."""
     # A macro called from Python returns Markup already (the environment autoescapes).
     partial = _partial()
     max_width = current_app.config["CARD_MAX_WIDTH"]
     return RenderedCard(
-        *(partial.card(card, thanks_count, thanked, eager, max_width, texts, href)
-          for thanked in (False, True))
+        *(partial.card(card, thanks_count, thanked, eager, max_width, texts, href,
+                       comment_count=comment_count, own=own)
+          for thanked, own in ((False, False), (True, False), (False, True)))
     )
 
 

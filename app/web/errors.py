@@ -177,6 +177,11 @@ REFUSALS: dict[str, Refusal] = {
     "hide_reason_length": Refusal(
         400, _l("Syy on liian pitkä: enintään %(max)s merkkiä."), "reason"
     ),
+    "thanks_own_deed": Refusal(403, _l("Omaa tekoa ei voi kiittää. Kiitä jonkun toisen tekoa!")),
+    "comment_not_found": Refusal(404, _l("Kommenttia ei löytynyt. Se on ehkä jo poistettu.")),
+    "comment_length": Refusal(
+        400, _l("Kommentissa pitää olla 1–%(max)s merkkiä."), "body"
+    ),
     "retention_months_invalid": Refusal(
         400, _l("Säilytysaika %(months)s kuukautta ei käy: anna 1–%(max)s kuukautta.")
     ),

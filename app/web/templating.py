@@ -13,6 +13,7 @@ from app import permissions
 from app.i18n import format_moment, install_template_gettext, round_span
 from app.labels import label, round_label, target_label
 from app.models.base import utcnow
+from app.services import my_deeds
 from app.web.qr import qr_svg
 
 # A few clear line icons (24x24, stroke follows the text colour); inline, so no extra request.
@@ -22,6 +23,7 @@ ICON_PATHS = {
     "heart": '<path d="M12 20s-7-4.4-7-10a4 4 0 0 1 7-2.6A4 4 0 0 1 19 10c0 5.6-7 10-7 10z"/>',
     "brush": '<path d="M14 4l6 6-8 8-6-6z"/><path d="M6 12l-2 8 8-2"/>',
     "filter": '<path d="M4 5h16l-6 7v6l-4 2v-8z"/>',
+    "comment": '<path d="M4 5h16v11h-9l-5 4v-4H4z"/>',
     "user": '<circle cx="12" cy="8" r="4"/><path d="M4 21c0-4.4 3.6-7 8-7s8 2.6 8 7"/>',
     "star": '<path d="m12 3 2.8 5.7 6.2.9-4.5 4.4 1 6.2L12 17.3l-5.5 2.9 1-6.2L3 9.6l6.2-.9z"/>',
     "logo": '<rect x="3" y="3" width="8" height="10" rx="2"/><rect x="13" y="3" width="8" '
@@ -45,6 +47,13 @@ def can(capability: str, deed: permissions.DeedFacts | None = None) -> bool:
 def can_somewhere(capability: str) -> bool:
     """In templates: does the logged-in user hold this anywhere (in some unit at least)?"""
     return permissions.holds_somewhere(current_user, permissions.Capability(capability))
+
+
+def my_news() -> int:
+    """In the header: thanks and comments on the user's deeds since they last opened /me."""
+    if not current_user.is_authenticated:
+        return 0
+    return my_deeds.news_count(current_user.id)
 
 
 @lru_cache(maxsize=64)
@@ -112,6 +121,7 @@ def init_app(app: Flask) -> None:
         current_locale=lambda: str(get_locale() or "fi"),
         can=can,
         can_somewhere=can_somewhere,
+        my_news=my_news,
         label=label,
         target_label=target_label,
         round_label=round_label,

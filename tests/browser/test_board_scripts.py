@@ -32,7 +32,7 @@ def test_load_more_appends_the_next_cards(app_config, request, live_server, page
 
 def test_thanks_changes_in_place_and_stays(app, world, live_server, page):
     """Tapping "Kiitos!" presses the button and counts it without leaving the board."""
-    add_deed(app, world.unit_id, "Leivoin pullaa.")
+    add_deed(app, world.unit_id, "Leivoin pullaa.", username="kalle")  # not one's own
     log_in(page, live_server)
     button = page.locator(".card .thanks-button").first
     assert button.get_attribute("aria-pressed") == "false"

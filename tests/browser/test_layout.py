@@ -189,9 +189,10 @@ def test_touch_targets_are_at_least_44_px(app, world, browser, live_server, path
 def test_deed_page_shows_photo_words_and_thanks_at_once(app, world, browser, live_server):
     """At 1024x768 photo and words stand side by side, "Kiitos!" above the fold even under the
     longest description; portrait tablets and phones show it too for words of a usual length."""
+    # Another's deeds: the viewer is offered "Kiitos!" (not on their own deeds).
     longest = add_deed(app, world.unit_id, ("Autoin uutta työkaveria. " * 25)[:500].strip(),
-                       photo=photo_like(900, 1200))
-    usual = add_deed(app, world.unit_id, WORDS[1], photo=photo_like(900, 1200))
+                       photo=photo_like(900, 1200), username="kalle")
+    usual = add_deed(app, world.unit_id, WORDS[1], photo=photo_like(900, 1200), username="kalle")
     for size in SIZES:
         deed_id = longest if size == (1024, 768) else usual
         page = open_board(browser, live_server, size, f"/deeds/{deed_id}")

@@ -8,7 +8,7 @@ LABEL = "document.querySelector('.card .thanks-count-label').textContent.trim()"
 
 def test_thanking_in_place_updates_the_spoken_count(app, world, live_server, page):
     """0 → 1 → 0 thanks without a reload: "0 kiitosta", "1 kiitos", "0 kiitosta"."""
-    add_deed(app, world.unit_id, "Leivoin pullaa.")
+    add_deed(app, world.unit_id, "Leivoin pullaa.", username="kalle")  # not one's own
     log_in(page, live_server)
     count = page.locator(".card .thanks-count").first
     assert page.locator(".card .thanks-count-label").first.inner_text().strip() == "0 kiitosta"

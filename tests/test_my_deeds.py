@@ -1,0 +1,146 @@
+"""My deeds (/me): one's own deeds, their state, and the news badge since the last visit."""
+
+import datetime as dt
+import re
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Deed, Thanks, Visibility
+from app.services import accounts, deeds, my_deeds
+from tests.security_support import login, make_comment, make_deed
+
+BADGE = re.compile(r'<span class="nav-badge"><span aria-hidden="true">(\d+)</span>')
+
+
+def badge(client, path: str = "/") -> int:
+    """The number on the header's user menu (0 when there is no badge)."""
+    match = BADGE.search(client.get(path).get_data(as_text=True))
+    return int(match.group(1)) if match else 0
+
+
+def thank(app, username: str, deed_id: int) -> None:
+    """Thank a deed as this user, through the service."""
+    with app.app_context():
+        deeds.toggle_thanks(accounts.find_user(username), deed_id)
+        db.session.remove()
+
+
+def set_state(app, deed_id: int, visibility: Visibility, reason: str | None = None) -> None:
+    """Hide a deed with a reason, or make it wait for approval (as the review work will)."""
+    with app.app_context():
+        db.session.execute(
+            sa.update(Deed).where(Deed.id == deed_id)
+            .values(visibility=visibility, hidden_reason=reason)
+        )
+        db.session.commit()
+        db.session.remove()
+
+
+def test_me_lists_only_ones_own_deeds_with_their_state(app, client, world):
+    """Visible, hidden (with the reason, for the author) and waiting deeds; nobody else's."""
+    visible = make_deed(app, world.unit_id, "aino", description="Näkyvä teko", seed=1)
+    hidden = make_deed(app, world.unit_id, "aino", description="Piilotettu teko", seed=2)
+    pending = make_deed(app, world.unit_id, "aino", description="Odottava teko", seed=3)
+    make_deed(app, world.unit_id, "kalle", description="Kallen teko", seed=4)
+    set_state(app, hidden, Visibility.HIDDEN, "Tunnistettava henkilö ilman lupaa")
+    set_state(app, pending, Visibility.PENDING)
+    login(client, "aino")
+    page = client.get("/me").get_data(as_text=True)
+    assert "Näkyvä teko" in page and "Piilotettu teko" in page and "Odottava teko" in page
+    assert "Kallen teko" not in page
+    assert "Syy: Tunnistettava henkilö ilman lupaa" in page
+    assert "piilotettu" in page and "odottaa tarkistusta" in page
+    assert page.index("Odottava teko") < page.index("Piilotettu teko") < page.index("Näkyvä teko")
+    assert f'href="/deeds/{visible}/edit"' in page
+    assert f'formaction="/deeds/{visible}/thanks"' not in page  # one's own: shown, not offered
+
+
+def test_the_badge_counts_news_until_me_is_opened(app, client, world):
+    """Others' thanks and comments raise it; one's own comments do not; /me resets it."""
+    first = make_deed(app, world.unit_id, "aino", seed=1)
+    second = make_deed(app, world.unit_id, "aino", seed=2)
+    others = make_deed(app, world.unit_id, "kalle", seed=3)
+    login(client, "aino")
+    client.get("/me")
+    assert badge(client) == 0
+    thank(app, "kalle", first)
+    thank(app, "riitta", second)
+    make_comment(app, first, "riitta")
+    make_comment(app, first, "aino")  # their own words are no news to them
+    make_comment(app, others, "riitta")  # someone else's deed
+    thank(app, "aino", others)
+    assert badge(client) == 3
+    assert "3 uutta kiitosta tai kommenttia omissa teoissa" in client.get("/").get_data(
+        as_text=True
+    )
+
+    page = client.get("/me").get_data(as_text=True)
+    assert "1 uusi kiitos" in page and "1 uusi kommentti" in page
+    assert badge(client) == 0
+    assert "uusi kiitos" not in client.get("/me").get_data(as_text=True)
+
+    make_comment(app, second, "kalle")
+    assert badge(client, f"/deeds/{first}") == 1
+
+
+def test_a_new_user_sees_everything_as_news(app, client, world):
+    """Before the first visit to /me every thanks counts."""
+    deed = make_deed(app, world.unit_id, "aino")
+    thank(app, "kalle", deed)
+    login(client, "aino")
+    assert badge(client) == 1
+
+
+def test_a_later_page_does_not_count_as_a_visit(app, client, world):
+    """Only the first page resets the news: "show older" keeps them for the newest deeds."""
+    app.config["BOARD_PAGE_SIZE"] = 2
+    ids = [make_deed(app, world.unit_id, "aino", seed=n) for n in range(3)]
+    thank(app, "kalle", ids[-1])
+    login(client, "aino")
+    page = client.get(f"/me?cursor={ids[1]}").get_data(as_text=True)
+    assert f'data-deed-id="{ids[0]}"' in page and f'data-deed-id="{ids[2]}"' not in page
+    assert badge(client) == 1
+    first = client.get("/me").get_data(as_text=True)
+    assert f'href="/me?cursor={ids[1]}"' in first and "Näytä vanhemmat" in first
+
+
+def test_the_badge_is_one_statement(app, world):
+    """The header asks once per page, however many deeds and thanks the user has."""
+    for n in range(5):
+        deed = make_deed(app, world.unit_id, "aino", seed=n)
+        thank(app, "kalle", deed)
+    with app.app_context():
+        user_id = accounts.find_user("aino").id
+        statements = []
+        sa.event.listen(db.engine, "before_cursor_execute",
+                        lambda *args: statements.append(args[2]))
+        assert my_deeds.news_count(user_id) == 5
+        assert len(statements) == 1
+        db.session.remove()
+
+
+def test_news_are_counted_from_the_last_visit(app, world):
+    """Thanks before the visit are old; the ones after are new."""
+    deed = make_deed(app, world.unit_id, "aino")
+    with app.app_context():
+        aino = accounts.find_user("aino").id
+        thank(app, "kalle", deed)
+        my_deeds.mark_seen(aino, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
+        assert my_deeds.news_count(aino) == 0
+        db.session.execute(sa.update(Thanks).values(
+            created_at=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
+        ))
+        db.session.commit()
+        assert my_deeds.news_count(aino) == 1
+        db.session.remove()
+
+
+def test_the_menu_links_to_my_deeds(app, client, world):
+    """"Omat teot" is in the header's user menu for every logged-in user."""
+    login(client, "kalle")
+    assert '<a class="nav-menu-link" href="/me">Omat teot' in client.get("/").get_data(
+        as_text=True
+    )
+    page = client.get("/me").get_data(as_text=True)
+    assert "Et ole vielä lisännyt tekoja." in page
