@@ -36,6 +36,16 @@ LABELS: dict[enum.Enum, object] = {
     AuditAction.ISSUE_ONBOARDING_LINK: _l("loi aloituslinkin"),
     AuditAction.ISSUE_RESET_LINK: _l("loi salasanan vaihtolinkin"),
     AuditAction.USE_ACCESS_LINK: _l("asetti salasanan linkillä"),
+    AuditAction.CREATE_MUNICIPALITY: _l("lisäsi kunnan"),
+    AuditAction.RENAME_MUNICIPALITY: _l("nimesi kunnan uudelleen"),
+    AuditAction.CREATE_UNIT: _l("lisäsi yksikön"),
+    AuditAction.RENAME_UNIT: _l("nimesi yksikön uudelleen"),
+    AuditAction.RETIRE_UNIT: _l("poisti yksikön käytöstä"),
+    AuditAction.REACTIVATE_UNIT: _l("otti yksikön takaisin käyttöön"),
+    AuditAction.ADD_SUPERVISOR: _l("lisäsi yksikölle esihenkilön"),
+    AuditAction.REMOVE_SUPERVISOR: _l("poisti yksiköltä esihenkilön"),
+    AuditAction.CREATE_USER: _l("lisäsi käyttäjän"),
+    AuditAction.IMPORT_USERS: _l("toi käyttäjiä tiedostosta"),
 }
 
 # What an audit entry points at (a plain string column, not an enum).
@@ -46,6 +56,8 @@ TARGET_LABELS = {
     "projection_link": _l("projektorilinkki"),
     "device": _l("tabletti"),
     "site": _l("sivusto"),
+    "municipality": _l("kunta"),
+    "unit": _l("yksikkö"),
 }
 
 

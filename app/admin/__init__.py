@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from app.admin import routes  # noqa: E402,F401  (routes attach themselves to bp)
+# The route modules attach themselves to bp: users and erasure, places, the staff import.
+from app.admin import places, routes, staff_import  # noqa: E402,F401

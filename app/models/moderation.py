@@ -43,6 +43,16 @@ class AuditAction(enum.StrEnum):
     ISSUE_ONBOARDING_LINK = "issue_onboarding_link"
     ISSUE_RESET_LINK = "issue_reset_link"
     USE_ACCESS_LINK = "use_access_link"
+    CREATE_MUNICIPALITY = "create_municipality"
+    RENAME_MUNICIPALITY = "rename_municipality"
+    CREATE_UNIT = "create_unit"
+    RENAME_UNIT = "rename_unit"
+    RETIRE_UNIT = "retire_unit"
+    REACTIVATE_UNIT = "reactivate_unit"
+    ADD_SUPERVISOR = "add_supervisor"
+    REMOVE_SUPERVISOR = "remove_supervisor"
+    CREATE_USER = "create_user"
+    IMPORT_USERS = "import_users"
 
 
 class AuditEntry(db.Model):
