@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditAction, AuditEntry, Deed, Municipality, Role, Unit, UnitSupervisor
+from app.models import AuditAction, AuditEntry, Deed, Municipality, Role, Unit
 from tests.conftest import deed_form, jpeg_upload, log_in
 from tests.security_support import make_deed, make_user
 

@@ -99,8 +99,9 @@ def test_good_rows_preview_then_confirm_creates_users_and_slips(app, admin, worl
         db.session.remove()
     assert actions == [(AuditAction.CREATE_USER, maija.id), (AuditAction.CREATE_USER, sari.id),
                        (AuditAction.IMPORT_USERS, maija.id)]
-    assert created == {"username": [None, "maija.m"], "display_name": [None, "Maija Meikäläinen"],
-                       "role": [None, "employee"], "default_unit": [None, "Juvan keskuskeittiö (Juva)"]}
+    assert created == {"username": [None, "maija.m"],
+                       "display_name": [None, "Maija Meikäläinen"], "role": [None, "employee"],
+                       "default_unit": [None, "Juvan keskuskeittiö (Juva)"]}
     # The same preview cannot be confirmed twice: the usernames are taken now.
     again = admin.post("/admin/import/confirm", data={"rows": signed(preview)})
     assert again.status_code == 400
@@ -186,7 +187,7 @@ def test_encodings_and_separators(app, admin, world, encoding, separator):
 @pytest.mark.parametrize("content", [
     b"\x00\x01\x02binary\x00data\xff\xfe\x00",
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00",
-    "käyttäjätunnus;nimi;yksikkö\n".encode("utf-8") + b"\x81\x8d\x8f;\x90;\x9d\n",
+    "käyttäjätunnus;nimi;yksikkö\n".encode() + b"\x81\x8d\x8f;\x90;\x9d\n",
 ], ids=["nul-bytes", "png", "undefined-cp1252"])
 def test_bytes_that_are_not_text_are_refused(app, admin, content):
     """Neither UTF-8 nor Windows-1252 text: a Finnish 400 that says how to save the file."""
