@@ -206,6 +206,8 @@ def _check_username(row: ImportRow, seen: dict[str, int], existing: set[str]) ->
     if not username:
         row.errors.append(Refused("import_username_missing"))
         return
+    if looks_like_formula(username):
+        return  # the formula's own error says what to do
     if not USERNAME_PATTERN.match(username):
         row.errors.append(Refused("username_invalid"))
     elif username in seen:
