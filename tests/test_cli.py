@@ -152,7 +152,7 @@ def test_unit_create_refuses_unknown_municipality_and_duplicate(app, runner, wor
         args=["unit", "create", "Juvan keskuskeittiö", "--municipality", "Juva"]
     )
     assert duplicate.exit_code != 0
-    assert "Yksikkö on jo olemassa." in duplicate.output
+    assert "Kunnassa on jo tämän niminen yksikkö." in duplicate.output
     assert count(app, Unit) == 2
 
 
