@@ -188,7 +188,8 @@ def test_encodings_and_separators(app, admin, world, encoding, separator):
     b"\x00\x01\x02binary\x00data\xff\xfe\x00",
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00",
     "käyttäjätunnus;nimi;yksikkö\n".encode() + b"\x81\x8d\x8f;\x90;\x9d\n",
-], ids=["nul-bytes", "png", "undefined-cp1252"])
+    HEADER.encode() + b"a;" + b"x" * 200_000 + b";b;\n",
+], ids=["nul-bytes", "png", "undefined-cp1252", "huge-cell"])
 def test_bytes_that_are_not_text_are_refused(app, admin, content):
     """Neither UTF-8 nor Windows-1252 text: a Finnish 400 that says how to save the file."""
     before = usernames(app)

@@ -142,7 +142,7 @@ def _change_supervisor(unit_id: int, adding: bool):
     places.get_unit(unit_id)
     form = SupervisorForm()
     if form.validate_on_submit():
-        username = form.username.data.split(" ", 1)[0]  # the picker may show "name – full name"
+        username = form.username.data.split()[0]  # the picker may show "name – full name"
         try:
             if adding:
                 moderation.add_supervisor(unit_id, username, actor=current_user)

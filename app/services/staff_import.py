@@ -119,7 +119,10 @@ def read_rows(data: bytes) -> list[ImportRow]:
     text = decode(data)
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(first)))
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(first)))
+    except csv.Error as error:  # a cell larger than any name, an unclosed quote at the end
+        raise Refused("import_encoding") from error
     records = [(number, cells) for number, cells in enumerate(records, 1)
                if any(cell.strip() for cell in cells)]
     if not records:
