@@ -47,6 +47,15 @@ LABELS: dict[enum.Enum, object] = {
     AuditAction.END_APPROVAL: _l("lopetti tekojen tarkistuksen"),
     AuditAction.EDIT_DEED: _l("muokkasi tekoa"),
     AuditAction.DELETE_COMMENT: _l("poisti kommentin"),
+    AuditAction.CREATE_MUNICIPALITY: _l("lisäsi kunnan"),
+    AuditAction.RENAME_MUNICIPALITY: _l("nimesi kunnan uudelleen"),
+    AuditAction.CREATE_UNIT: _l("lisäsi yksikön"),
+    AuditAction.RENAME_UNIT: _l("nimesi yksikön uudelleen"),
+    AuditAction.RETIRE_UNIT: _l("poisti yksikön käytöstä"),
+    AuditAction.REACTIVATE_UNIT: _l("otti yksikön takaisin käyttöön"),
+    AuditAction.ADD_SUPERVISOR: _l("lisäsi yksikölle esihenkilön"),
+    AuditAction.REMOVE_SUPERVISOR: _l("poisti yksiköltä esihenkilön"),
+    AuditAction.IMPORT_USERS: _l("toi käyttäjiä tiedostosta"),
 }
 
 # What an audit entry points at (a plain string column, not an enum).
@@ -57,6 +66,8 @@ TARGET_LABELS = {
     "projection_link": _l("projektorilinkki"),
     "device": _l("tabletti"),
     "site": _l("sivusto"),
+    "municipality": _l("kunta"),
+    "unit": _l("yksikkö"),
 }
 
 

@@ -31,6 +31,7 @@ WRONG_FORMAT = "Tätä kuvamuotoa ei voi käyttää."
 BAD_NAME = "Kuvan tiedostonimi ei kelpaa."
 BAD_CHARACTERS = "Lähetetyssä tekstissä on merkkejä, joita ei voi käyttää."
 BAD_CHOICE = "Virheellinen valinta"
+UNIT_NOT_OFFERED = "Valitse yksikkö listasta."  # unknown, retired or made-up units alike
 BAD_DATE = "Ei ole kelvollinen päivämäärä-arvo"
 TOO_LONG = "Kuvaus on liian pitkä (enintään 500 merkkiä)."
 NO_DESCRIPTION = "Kerro lyhyesti, mitä teit."
@@ -134,11 +135,11 @@ CASES = [
     Bad("description-control-chars", "/deeds/new", 400, "näkymättömiä ohjausmerkkejä",
         deed(description="Leivoin\x1b[31m pullaa")),
     # Unit, customer type, date, consent.
-    Bad("unit-unknown", "/deeds/new", 400, BAD_CHOICE, deed(unit="999999")),
+    Bad("unit-unknown", "/deeds/new", 400, UNIT_NOT_OFFERED, deed(unit="999999")),
     Bad("unit-not-a-number", "/deeds/new", 400, BAD_CHOICE, deed(unit="abc")),
-    Bad("unit-inactive", "/deeds/new", 400, BAD_CHOICE,
+    Bad("unit-inactive", "/deeds/new", 400, UNIT_NOT_OFFERED,
         lambda ids: deed_form(ids["inactive_unit"])),
-    Bad("unit-huge-number", "/deeds/new", 400, BAD_CHOICE, deed(unit=str(2**70))),
+    Bad("unit-huge-number", "/deeds/new", 400, UNIT_NOT_OFFERED, deed(unit=str(2**70))),
     Bad("customer-type-unknown", "/deeds/new", 400, BAD_CHOICE, deed(customer_type="vip")),
     Bad("date-not-a-date", "/deeds/new", 400, BAD_DATE, deed(happened_on="kesäkuussa")),
     Bad("date-feb-30", "/deeds/new", 400, BAD_DATE, deed(happened_on="2026-02-30")),

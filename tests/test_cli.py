@@ -152,7 +152,7 @@ def test_unit_create_refuses_unknown_municipality_and_duplicate(app, runner, wor
         args=["unit", "create", "Juvan keskuskeittiö", "--municipality", "Juva"]
     )
     assert duplicate.exit_code != 0
-    assert "Yksikkö on jo olemassa." in duplicate.output
+    assert "Kunnassa on jo tämän niminen yksikkö." in duplicate.output
     assert count(app, Unit) == 2
 
 
@@ -181,7 +181,7 @@ def test_demo_fills_an_empty_instance(demo_app, tmp_path):
     assert count(app, Unit) >= 3
     assert count(app, Rendition) > 0
     logins = printed_logins(result.output)
-    assert len(logins) == count(app, User) == 10
+    assert len(logins) == count(app, User) == 11
     for username, password in logins.items():
         client = app.test_client()
         assert login(client, username, password).status_code == 302, username
@@ -251,7 +251,7 @@ def test_demo_if_empty_prints_the_logins_again(demo_app):
     except for a user whose password has changed since."""
     runner = demo_app.test_cli_runner()
     created = printed_logins(runner.invoke(args=["demo", "--deeds", "0"]).output)
-    assert len(created) == 10
+    assert len(created) == 11
     with demo_app.app_context():
         accounts.set_password("aino", NEW_PASSWORD)
         db.session.remove()

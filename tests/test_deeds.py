@@ -297,7 +297,7 @@ REFUSALS = {
         lambda: {"description": "a" * 100_000},
         "Kuvaus on liian pitkä (enintään 500 merkkiä).",
     ),
-    "unknown-unit": (lambda: {"unit": "999999"}, "Virheellinen valinta"),
+    "unknown-unit": (lambda: {"unit": "999999"}, "Valitse yksikkö listasta."),
     "non-int-unit": (lambda: {"unit": "abc"}, "Virheellinen valinta"),
     "missing-unit": (lambda: {"unit": None}, "Valitse yksikkö."),
     "unknown-customer-type": (lambda: {"customer_type": "alien"}, "Virheellinen valinta"),

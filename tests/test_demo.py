@@ -5,6 +5,7 @@ from flask import Flask
 
 from app import configure
 from tests.conftest import log_in
+from tests.review_support import HIDE
 
 BANNER = "Esittelyversio: käyttäjät ja teot ovat keksittyjä."
 TRANSLATED = {
@@ -108,3 +109,75 @@ def test_the_instance_folder_logins_file_marks_a_demo_instance(tmp_path, monkeyp
     configure(tested, {"SECRET_KEY": "test"})
     assert tested.config["DEMO_INSTANCE"] is False
     assert tested.config["DEMO_LOGINS_FILE"] == ""
+
+
+def demo_with_logins(app_config, tmp_path, request, deeds: int = 12):
+    """Run `flask demo` in an empty instance; return the app and each user's password."""
+    app_config["DEMO_LOGINS_FILE"] = str(tmp_path / "demo-logins.txt")
+    app = request.getfixturevalue("app")
+    result = app.test_cli_runner().invoke(args=["demo", "--deeds", str(deeds)])
+    assert result.exit_code == 0, result.output
+    from app.services import demo
+
+    logins = {x.username: x.password for x in demo.read_logins(app_config["DEMO_LOGINS_FILE"])}
+    return app, logins
+
+
+def test_demo_supervisors_answer_for_units_and_see_hide_buttons(app_config, tmp_path, request):
+    """After `flask demo` the supervisor esihenkilo can hide the deeds of Juva and Rantasalmi
+    at once, and the second supervisor those of Sulkava; neither can hide the other's."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import Deed, Unit
+    from app.services import demo, moderation
+
+    app, logins = demo_with_logins(app_config, tmp_path, request)
+    with app.app_context():
+        pairs = {(unit.name, user.username) for unit, user in moderation.supervisions()}
+        towns = dict(db.session.execute(
+            sa.select(Deed.id, Unit.name).join(Unit, Unit.id == Deed.unit_id)).all())
+        db.session.remove()
+    expected = {(demo.UNITS[i][0], name) for name, units in demo.SUPERVISES.items()
+                for i in units}
+    assert pairs == expected
+    assert {name for name, _ in pairs} == {name for name, _ in demo.UNITS}  # every unit
+    own = {demo.UNITS[i][0] for i in demo.SUPERVISES["esihenkilo"]}
+    client = app.test_client()
+    assert log_in(client, "esihenkilo", logins["esihenkilo"]).status_code == 302
+    seen = {"own": 0, "other": 0}
+    for deed_id, unit_name in towns.items():
+        page = client.get(f"/deeds/{deed_id}").get_data(as_text=True)
+        kind = "own" if unit_name in own else "other"
+        assert ("Piilota taululta" in page) == (kind == "own"), unit_name
+        seen[kind] += 1
+    assert seen["own"] > 0 and seen["other"] > 0
+    own_deed = next(d for d, name in towns.items() if name in own)
+    other_deed = next(d for d, name in towns.items() if name not in own)
+    assert client.post(f"/deeds/{own_deed}/hide", data=HIDE).status_code == 302
+    assert client.post(f"/deeds/{other_deed}/hide", data=HIDE).status_code == 403
+
+
+def test_demo_thanks_and_comments_keep_their_counts(app_config, tmp_path, request):
+    """Demo deeds come thanked and commented, and every count matches its rows."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import Comment, Deed, Thanks
+
+    app, _ = demo_with_logins(app_config, tmp_path, request, deeds=20)
+    with app.app_context():
+        deeds = db.session.scalars(sa.select(Deed)).all()
+        thanks = dict(db.session.execute(
+            sa.select(Thanks.deed_id, sa.func.count()).group_by(Thanks.deed_id)).all())
+        comments = dict(db.session.execute(
+            sa.select(Comment.deed_id, sa.func.count()).group_by(Comment.deed_id)).all())
+        authors_thanking_themselves = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Thanks).join(Deed, Deed.id == Thanks.deed_id)
+            .where(Thanks.user_id == Deed.author_id))
+        for deed in deeds:
+            assert deed.thanks_count == thanks.get(deed.id, 0)
+            assert deed.comment_count == comments.get(deed.id, 0)
+        db.session.remove()
+    assert sum(thanks.values()) > 0 and sum(comments.values()) > 0
+    assert authors_thanking_themselves == 0

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from app.admin import bp
+from app.admin import bp, welcome_url
 from app.admin.forms import EraseForm, NewUserForm, SiteSettingsForm, UserForm
 from app.labels import choices
 from app.models import Role
@@ -140,8 +140,8 @@ def issue_link(user_id: int):
 
 def link_page(issued: IssuedLink, message: str | None):
     """The link, its QR code and a printable slip, shown this once (never cached)."""
-    url = url_for("auth.welcome", token=issued.token, _external=True)
-    return keep_secret(render_template("admin/user_link.html", issued=issued, url=url,
+    return keep_secret(render_template("admin/user_link.html", issued=issued,
+                                       url=welcome_url(issued.token),
                                        message=message))
 
 

@@ -74,7 +74,7 @@ class DeedForm(Form):
     unit = SelectField(
         _l("Yksikkö"),
         coerce=int,
-        validate_choice=True,
+        validate_choice=False,  # validate_unit says it in words (a retired unit, an old form)
         validators=[InputRequired(_l("Valitse yksikkö."))],
     )
     customer_type = SelectField(_l("Kenelle?"), choices=customer_type_choices)
@@ -88,6 +88,11 @@ class DeedForm(Form):
         validators=[DataRequired(REFUSALS["consent_missing"].message)],
     )
     submit = SubmitField(_l("Lähetä"))
+
+    def validate_unit(self, field: SelectField) -> None:
+        """Only the units offered (those in use); a retired one is refused in words."""
+        if field.data not in {value for value, _ in field.choices or ()}:
+            raise ValidationError(REFUSALS["unit_unknown"].message)
 
     def validate_happened_on(self, field: DateField) -> None:
         """Refuse dates in the future or before the workshops began."""

@@ -54,6 +54,15 @@ class AuditAction(enum.StrEnum):
     END_APPROVAL = "end_approval"
     EDIT_DEED = "edit_deed"
     DELETE_COMMENT = "delete_comment"
+    CREATE_MUNICIPALITY = "create_municipality"
+    RENAME_MUNICIPALITY = "rename_municipality"
+    CREATE_UNIT = "create_unit"
+    RENAME_UNIT = "rename_unit"
+    RETIRE_UNIT = "retire_unit"
+    REACTIVATE_UNIT = "reactivate_unit"
+    ADD_SUPERVISOR = "add_supervisor"
+    REMOVE_SUPERVISOR = "remove_supervisor"
+    IMPORT_USERS = "import_users"
 
 
 class AuditEntry(db.Model):

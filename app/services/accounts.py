@@ -10,7 +10,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import AuditAction, Municipality, Role, Unit, User
 from app.permissions import Capability, require
-from app.services import audit, onboarding, sessions, two_factor
+from app.services import audit, onboarding, places, sessions, two_factor
 from app.services.errors import NotFound, Refused
 from app.services.passwords import check_password_rules, meets_password_rules
 
@@ -167,25 +167,13 @@ def find_municipality(name: str) -> Municipality | None:
 
 
 def create_unit(name: str, municipality_name: str) -> Unit:
-    """Create a unit in an existing municipality."""
-    name = " ".join(name.split())
-    if not 2 <= len(name) <= 120:
-        raise Refused("unit_name_length")
+    """Create a unit in an existing municipality (the command line's way; not logged)."""
     with write_transaction():
         municipality = find_municipality(municipality_name)
         if municipality is None:
             raise NotFound("municipality_not_found", name=municipality_name)
-        if find_unit(name, municipality.id) is not None:
-            raise Refused("unit_exists")
-        unit = Unit(name=name, municipality_id=municipality.id)
-        db.session.add(unit)
+        unit = places.add_unit_row(municipality.id, name)
     return unit
-
-
-def find_unit(name: str, municipality_id: int) -> Unit | None:
-    """Return the unit with this name in the municipality, if any."""
-    query = sa.select(Unit).where(Unit.name == name, Unit.municipality_id == municipality_id)
-    return db.session.scalar(query)
 
 
 def active_user(user_id: int) -> User | None:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from app.database import write_transaction
 from app.extensions import db
-from app.models import CustomerType, Deed, Municipality, Role
-from app.services import accounts, deeds, demo_pictures, workshops
+from app.models import Comment, CustomerType, Deed, Municipality, Role, Thanks
+from app.services import accounts, deeds, demo_pictures, moderation, workshops
 
 ADMIN_USERNAME = "admin"
 LOGINS_FILE_NAME = "demo-logins.txt"  # its presence marks a demo instance (the banner)
@@ -41,6 +42,7 @@ UNITS = (
 PEOPLE = (
     ("admin", "Ylläpitäjä Demo", Role.ADMIN, 0),
     ("esihenkilo", "Riitta Esimerkki", Role.SUPERVISOR, 0),
+    ("sari", "Sari Salminen", Role.SUPERVISOR, 5),
     ("vetaja", "Kalle Vetäjä", Role.LEADER, 1),
     ("aino", "Aino Kokkonen", Role.EMPLOYEE, 0),
     ("mikko", "Mikko Ajomies", Role.EMPLOYEE, 6),
@@ -49,6 +51,23 @@ PEOPLE = (
     ("sanna", "Sanna Sävel", Role.EMPLOYEE, 4),
     ("tuula", "Tuula Tähkä", Role.EMPLOYEE, 1),
     ("jari", "Jari Järvinen", Role.EMPLOYEE, 2),
+)
+
+# Who answers for which demo unit (indexes into UNITS), so review works at once: Riitta for
+# Juva and Rantasalmi, Sari for Sulkava.
+SUPERVISES = {
+    "esihenkilo": (0, 1, 2, 3, 4),
+    "sari": (5, 6),
+}
+
+# Short encouragements colleagues and supervisors leave under deeds.
+COMMENTS = (
+    "Ihana idea! Tätä kokeillaan meilläkin.",
+    "Asiakas varmasti ilahtui. Kiitos, että jaoit tämän!",
+    "Hieno juttu, juuri tällaisista päivä paranee.",
+    "Tämä lämmitti mieltä. Hyvää työtä!",
+    "Pieni teko, iso ilo. Jatka samaan malliin!",
+    "Otetaan tämä puheeksi seuraavassa työpajassa.",
 )
 
 DEEDS = (
@@ -115,10 +134,12 @@ def fill(logins_file: str, deed_count: int = 40, seed: int = 7) -> DemoCounts:
         for login, (_, name, _, unit_index) in zip(logins, PEOPLE, strict=True)
     ]
     save_logins(logins_file, logins)  # before the deeds: the users exist now
-    posters = [u for u in users if u.role == Role.EMPLOYEE] + users[1:3]
+    assign_supervisors(units)
+    posters = [u for u in users if u.role == Role.EMPLOYEE] + users[1:4]
     today = dt.date.today()
     for index in range(deed_count):
         post_demo_deed(rng, posters, units, today - dt.timedelta(days=deed_count - index))
+    add_thanks_and_comments(rng, users)
     add_demo_workshops(next(u for u in users if u.role == Role.LEADER), today)
     return DemoCounts(len(users), len(units), deed_count, logins)
 
@@ -142,6 +163,28 @@ def add_demo_workshops(leader, today: dt.date) -> None:
         municipality = db.session.scalar(sa.select(Municipality.id).filter_by(name=town))
         data = workshops.WorkshopInput(name, starts, municipality, theme, (leader.id,))
         workshops.create_workshop(leader, data)
+
+
+def assign_supervisors(units) -> None:
+    """Make the demo supervisors answer for their units."""
+    for username, unit_indexes in SUPERVISES.items():
+        for index in unit_indexes:
+            moderation.add_supervisor(units[index].id, username)
+
+
+def add_thanks_and_comments(rng: random.Random, users) -> None:
+    """Thank most demo deeds and comment on some, keeping each deed's counts right."""
+    with write_transaction():
+        for deed in db.session.scalars(sa.select(Deed).order_by(Deed.id)):
+            others = [u for u in users if u.id != deed.author_id]
+            for user in rng.sample(others, rng.randint(0, 4)):
+                db.session.add(Thanks(deed_id=deed.id, user_id=user.id))
+                deed.thanks_count += 1
+            if rng.random() < 0.4:
+                for user in rng.sample(others, rng.randint(1, 2)):
+                    db.session.add(Comment(deed_id=deed.id, author_id=user.id,
+                                           body=rng.choice(COMMENTS)))
+                    deed.comment_count += 1
 
 
 def save_logins(path: str, logins: tuple[DemoLogin, ...]) -> None:

@@ -83,7 +83,8 @@ def set_up(
 ) -> tuple[DeviceInfo, str]:
     """Set up a tablet for a unit the actor answers for; return it and the token to keep."""
     name = check_settings(name, idle_minutes)
-    if db.session.get(Unit, unit_id) is None:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not unit.active:  # a retired unit gets no new tablets
         raise Refused("unit_unknown")
     require(actor, Capability.MANAGE_DEVICES, InUnit(unit_id))
     token = secrets.token_urlsafe(32)

@@ -256,24 +256,41 @@ def set_featured(actor: User, deed_id: int, featured: bool) -> Deed:
     return deed
 
 
-def add_supervisor(unit_id: int, username: str) -> tuple[Unit, User]:
-    """Make a supervisor responsible for a unit (nothing changes if they already are)."""
+def add_supervisor(unit_id: int, username: str, actor: User | None = None) -> tuple[Unit, User]:
+    """Make a supervisor responsible for a unit (nothing changes if they already are).
+
+    An admin in the browser is the actor, checked and logged; the command line passes none.
+    """
+    if actor is not None:
+        require(actor, Capability.ADMINISTER)
     with write_transaction():
         unit, user = _unit_and_supervisor(unit_id, username)
         if db.session.get(UnitSupervisor, (unit.id, user.id)) is None:
             db.session.add(UnitSupervisor(unit_id=unit.id, user_id=user.id))
+            _log_supervisor(actor, AuditAction.ADD_SUPERVISOR, unit, None, user.username)
     return unit, user
 
 
-def remove_supervisor(unit_id: int, username: str) -> None:
+def remove_supervisor(unit_id: int, username: str, actor: User | None = None) -> None:
     """Stop a user supervising a unit."""
+    if actor is not None:
+        require(actor, Capability.ADMINISTER)
     with write_transaction():
         unit, user = _unit_and_supervisor(unit_id, username, check_role=False)
-        db.session.execute(
+        removed = db.session.execute(
             sa.delete(UnitSupervisor).where(
                 UnitSupervisor.unit_id == unit.id, UnitSupervisor.user_id == user.id
             )
-        )
+        ).rowcount
+        if removed:
+            _log_supervisor(actor, AuditAction.REMOVE_SUPERVISOR, unit, user.username, None)
+
+
+def _log_supervisor(actor: User | None, action: AuditAction, unit: Unit,
+                    before: str | None, after: str | None) -> None:
+    """Log a change of who answers for the unit, when an admin made it."""
+    if actor is not None:
+        audit.record(actor, action, "unit", unit.id, changes={"supervisor": (before, after)})
 
 
 def _unit_and_supervisor(unit_id: int, username: str, check_role: bool = True) -> tuple[Unit, User]:

@@ -116,8 +116,44 @@ REFUSALS: dict[str, Refusal] = {
     "reset_own_second_factor": Refusal(
         400, _l("Omaa kaksivaiheista tunnistautumistasi et voi poistaa täältä.")
     ),
-    "unit_name_length": Refusal(400, _l("Yksikön nimessä pitää olla 2–120 merkkiä.")),
-    "unit_exists": Refusal(400, _l("Yksikkö on jo olemassa.")),
+    "unit_name_length": Refusal(400, _l("Yksikön nimessä pitää olla 2–120 merkkiä."), "name"),
+    "unit_exists": Refusal(400, _l("Kunnassa on jo tämän niminen yksikkö."), "name"),
+    "municipality_name_length": Refusal(
+        400, _l("Kunnan nimessä pitää olla 2–%(max)s merkkiä."), "name"),
+    "municipality_exists": Refusal(400, _l("Tämän niminen kunta on jo olemassa."), "name"),
+    "import_file_empty": Refusal(400, _l("Tiedosto on tyhjä. Valitse CSV-tiedosto, jossa on "
+                                         "otsikkorivi ja käyttäjät."), "file"),
+    "import_file_too_big": Refusal(
+        400, _l("Tiedosto on liian suuri (yli %(kb)s kt). Jaa se pienempiin osiin."), "file"),
+    "import_encoding": Refusal(400, _l(
+        "Tiedostoa ei voi lukea tekstinä. Tallenna se Excelissä muodossa CSV UTF-8 "
+        "(pilkuin tai puolipistein eroteltu) ja yritä uudelleen."), "file"),
+    "import_header": Refusal(400, _l(
+        "Ensimmäiseltä riviltä puuttuu sarake: %(missing)s. Sarakkeet ovat käyttäjätunnus, "
+        "nimi, yksikkö ja rooli."), "file"),
+    "import_too_many_rows": Refusal(
+        400, _l("Tiedostossa on yli %(max)s riviä. Jaa se pienempiin osiin."), "file"),
+    "import_no_rows": Refusal(400, _l("Tiedostossa ei ole yhtään käyttäjää."), "file"),
+    "import_expired": Refusal(400, _l(
+        "Esikatselu on vanhentunut tai sitä on muutettu. Lataa tiedosto uudelleen."), "file"),
+    # One row's problems in a file's preview: shown beside the row, the file refused as a whole.
+    "import_formula": Refusal(400, _l(
+        "Solu alkaa merkillä =, +, - tai @ kuin taulukon kaava. Poista merkki solun alusta.")),
+    "import_username_missing": Refusal(400, _l("Käyttäjätunnus puuttuu.")),
+    "import_username_twice": Refusal(400, _l("Sama käyttäjätunnus on jo rivillä %(line)s.")),
+    "import_name_missing": Refusal(400, _l("Nimi puuttuu.")),
+    "import_name_too_long": Refusal(400, _l("Nimi on liian pitkä (enintään %(max)s merkkiä).")),
+    "import_unit_missing": Refusal(400, _l("Yksikkö puuttuu.")),
+    "import_unit_unknown": Refusal(400, _l("Yksikköä ei löytynyt: %(name)s")),
+    "import_unit_ambiguous": Refusal(400, _l(
+        "Samanniminen yksikkö on useassa kunnassa. Lisää tiedostoon sarake ”kunta”.")),
+    "import_unit_retired": Refusal(400, _l("Yksikkö ei ole enää käytössä: %(name)s")),
+    "import_role_unknown": Refusal(400, _l(
+        "Tuntematon rooli: %(role)s. Käytä sanoja työntekijä, esihenkilö, vetäjä tai "
+        "ylläpitäjä.")),
+    "import_invalid": Refusal(400, _l(
+        "Tiedoissa on virheitä, joten ketään ei lisätty. Korjaa rivit ja lataa tiedosto "
+        "uudelleen."), "file"),
     "job_busy": Refusal(409, _l(
         "Työ %(job)s on jo käynnissä toisella palvelimella (%(holder)s, alkoi %(since)s).")),
     "not_a_supervisor": Refusal(

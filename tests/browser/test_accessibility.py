@@ -149,6 +149,8 @@ def pages_by_role(world, juva: int, c: dict) -> dict[str | None, list[tuple[str,
             ("/admin/users", 200), ("/admin/audit", 200), ("/admin/settings", 200),
             (f"/admin/users/{c['aino']}/erase", 200), (f"/admin/deeds/{deed}/erase", 200),
             (f"/deeds/{deed}", 200),
+            ("/admin/units", 200), (f"/admin/units/{world.unit_id}", 200),
+            (f"/admin/municipalities/{juva}", 200), ("/admin/import", 200),
         ],
     }
 
