@@ -33,6 +33,8 @@ LABELS: dict[enum.Enum, object] = {
     AuditAction.LOCK_PIN: _l("PIN-koodi lukittui väärien yritysten jälkeen"),
     AuditAction.ALLOW_PINS: _l("salli PIN-koodit"),
     AuditAction.FORBID_PINS: _l("kielsi PIN-koodit"),
+    AuditAction.EXPORT_BOARD_CSV: _l("vei taulun teot CSV-tiedostona"),
+    AuditAction.EXPORT_BOARD_ZIP: _l("vei taulun tekojen kuvat ZIP-tiedostona"),
 }
 
 # What an audit entry points at (a plain string column, not an enum).
@@ -43,6 +45,7 @@ TARGET_LABELS = {
     "projection_link": _l("projektorilinkki"),
     "device": _l("tabletti"),
     "site": _l("sivusto"),
+    "board": _l("taulu"),
 }
 
 

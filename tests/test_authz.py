@@ -197,6 +197,10 @@ MATRIX = [
          note="supervisors of any unit and admins"),
     Case("devices.revoke", "POST", "/devices/{device}/revoke", answerable(302, 403),
          note="a tablet of unit A"),
+    Case("board.export_csv", "GET", "/board/export.csv",
+         everyone(200) | {"employee": 403}, note="supervisors, leaders and admins"),
+    Case("board.export_zip", "GET", "/board/export.zip",
+         everyone(200) | {"employee": 403}, note="supervisors, leaders and admins"),
     # Setting up a tablet signs its maker out: last but the logout.
     Case("devices.index", "POST", "/devices", answerable(302, 403) | {"supervisor_other": 400},
          {"unit": "{unit}", "name": "Keittiö", "idle_minutes": "5", "logout_after_post": "y"},

@@ -40,6 +40,8 @@ class AuditAction(enum.StrEnum):
     LOCK_PIN = "lock_pin"
     ALLOW_PINS = "allow_pins"
     FORBID_PINS = "forbid_pins"
+    EXPORT_BOARD_CSV = "export_board_csv"
+    EXPORT_BOARD_ZIP = "export_board_zip"
 
 
 class AuditEntry(db.Model):
