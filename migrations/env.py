@@ -112,11 +112,12 @@ def run_migrations_online():
             with context.begin_transaction():
                 context.run_migrations()
                 if sqlite:
-                    # A migration that rebuilt `deed` dropped the search index's triggers.
-                    create_sqlite_triggers(connection)
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:
                         raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+            if sqlite and create_sqlite_triggers(connection):
+                # A migration that rebuilt `deed` dropped the search index's triggers.
+                connection.commit()
         finally:
             if sqlite:  # keys are off on this connection: never hand it back to the pool
                 connection.invalidate()

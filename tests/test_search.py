@@ -173,3 +173,23 @@ def test_search_keeps_a_constant_number_of_queries(app, client, auth, world):
         add_deed(app, world.unit_id, f"Kahvia {n}")
     large = {url: statements(app, client, url) for url in ("/?q=kahv", "/api/deeds?q=kahv")}
     assert small == large
+
+
+def test_migration_run_puts_back_triggers_a_rebuild_of_deed_dropped(app, client, auth, world):
+    """SQLite drops a table's triggers when a migration rebuilds it: every run makes them again."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the triggers are SQLite's")
+        with db.engine.begin() as connection:
+            for name in ("deed_fts_insert", "deed_fts_update", "deed_fts_delete"):
+                connection.exec_driver_sql(f"DROP TRIGGER {name}")
+        db.session.remove()
+    missed = add_deed(app, world.unit_id, "Lakaisin portaat.")  # while the triggers were gone
+    with app.app_context():
+        upgrade()  # nothing to migrate; the run still checks the triggers
+        db.session.remove()
+    later = add_deed(app, world.unit_id, "Lakaisin pihan.")
+    auth.login()
+    assert card_ids(board(client, "?q=lakaisin")) == [later, missed]
