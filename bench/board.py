@@ -1,4 +1,5 @@
-"""P4: board page and /api/deeds at 100 and at 100,000 deeds (bar: time ratio <= 1.5).
+"""P4: board page and /api/deeds at 100 and at 100,000 deeds (bar: time ratio <= 1.5), and a
+free-text search at both sizes (bar: ratio <= 3; `--only search` runs just that part).
 
 Rows are bulk-inserted (one photo with four renditions per deed) so the bench measures the
 query, not the image pipeline. Prints SQL statements per request and median times; the last
@@ -136,12 +137,7 @@ def main() -> None:
         return
     small = measure(args.small, args.repeat)
     big = measure(args.big, args.repeat)
-    for name in small:
-        (t1, q1), (t2, q2) = small[name], big[name]
-        print(f"{name}: {args.small} deeds {t1 * 1000:.1f} ms ({q1} SQL), "
-              f"{args.big} deeds {t2 * 1000:.1f} ms ({q2} SQL)")
-    for name in small:
-        print(f"ratio_{name}={big[name][0] / small[name][0]:.2f}")
+    print_ratios(small, big, (args.small, args.big))
 
 
 if __name__ == "__main__":

@@ -82,9 +82,11 @@ class _Sink(io.RawIOBase):
         self._chunks: list[bytes] = []
 
     def writable(self) -> bool:
+        """zipfile writes here."""
         return True
 
     def write(self, data) -> int:
+        """Keep a piece of the archive until it is drained."""
         self._chunks.append(bytes(data))
         return len(data)
 
