@@ -56,6 +56,8 @@ LABELS: dict[enum.Enum, object] = {
     AuditAction.ADD_SUPERVISOR: _l("lisäsi yksikölle esihenkilön"),
     AuditAction.REMOVE_SUPERVISOR: _l("poisti yksiköltä esihenkilön"),
     AuditAction.IMPORT_USERS: _l("toi käyttäjiä tiedostosta"),
+    AuditAction.EXPORT_BOARD_CSV: _l("vei taulun teot CSV-tiedostona"),
+    AuditAction.EXPORT_BOARD_ZIP: _l("vei taulun tekojen kuvat ZIP-tiedostona"),
 }
 
 # What an audit entry points at (a plain string column, not an enum).
@@ -68,6 +70,7 @@ TARGET_LABELS = {
     "site": _l("sivusto"),
     "municipality": _l("kunta"),
     "unit": _l("yksikkö"),
+    "board": _l("taulu"),
 }
 
 

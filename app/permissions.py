@@ -31,6 +31,7 @@ class Capability(enum.StrEnum):
     COMMENT = "comment"  # write a comment under a deed one can see
     DELETE_COMMENT = "delete_comment"  # of a deed: pass OnComment to name the comment's writer
     EDIT_DEED = "edit_deed"  # change one's own deed's text, unit, date and customer type
+    EXPORT_BOARD = "export_board"  # a filtered board's deeds as CSV, and their photos as a ZIP
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ TABLE: dict[Capability, Rule] = {
         everywhere=ADMIN, own_units=SUPERVISOR, author=True, comment_author=True, needs_sight=True
     ),
     Capability.EDIT_DEED: Rule(author=True, needs_sight=True),
+    Capability.EXPORT_BOARD: Rule(everywhere=ADMIN | SUPERVISOR | LEADER),
 }
 
 

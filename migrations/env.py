@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.services.search import create_sqlite_triggers, migration_only
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -88,6 +90,8 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # The search index (FTS5 tables, a GIN index) belongs to its migration, not to a model.
+    conf_args.setdefault("include_name", lambda name, type_, parents: not migration_only(name, type_))
 
     connectable = get_engine()
 
@@ -111,6 +115,9 @@ def run_migrations_online():
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:
                         raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+            if sqlite and create_sqlite_triggers(connection):
+                # A migration that rebuilt `deed` dropped the search index's triggers.
+                connection.commit()
         finally:
             if sqlite:  # keys are off on this connection: never hand it back to the pool
                 connection.invalidate()

@@ -299,6 +299,10 @@ MATRIX = [
     Case("admin.preview_import", "POST", "/admin/import", admin_only(400), note="no file"),
     Case("admin.confirm_import", "POST", "/admin/import/confirm", admin_only(400),
          {"rows": "forged"}, note="rows the server did not sign"),
+    Case("board.export_csv", "GET", "/board/export.csv",
+         everyone(200) | {"employee": 403}, note="supervisors, leaders and admins"),
+    Case("board.export_zip", "GET", "/board/export.zip",
+         everyone(200) | {"employee": 403}, note="supervisors, leaders and admins"),
     # Setting up a tablet signs its maker out: last but the logout.
     Case("devices.index", "POST", "/devices", answerable(302, 403) | {"supervisor_other": 400},
          {"unit": "{unit}", "name": "Keittiö", "idle_minutes": "5", "logout_after_post": "y"},

@@ -63,6 +63,8 @@ class AuditAction(enum.StrEnum):
     ADD_SUPERVISOR = "add_supervisor"
     REMOVE_SUPERVISOR = "remove_supervisor"
     IMPORT_USERS = "import_users"
+    EXPORT_BOARD_CSV = "export_board_csv"
+    EXPORT_BOARD_ZIP = "export_board_zip"
 
 
 class AuditEntry(db.Model):

@@ -9,7 +9,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from flask import Response, current_app, jsonify, request, url_for
 from flask_babel import get_locale
@@ -65,8 +65,7 @@ class ProjectionView:
 
 def filter_key(filters: BoardFilter) -> str:
     """The filter's canonical query string (sorted, only what is set)."""
-    args = {name: value for name, value in params.filter_args(filters).items() if value is not None}
-    return urlencode(sorted(args.items()))
+    return params.filter_query(filters)
 
 
 def scope_from(args: Mapping[str, str]) -> Scope:

@@ -20,6 +20,7 @@ from app.models import (
     Visibility,
 )
 from app.permissions import visible_to
+from app.services import search
 from app.services.errors import NotFound
 from app.services.workshops import Round
 
@@ -31,12 +32,16 @@ class BoardFilter:
     municipality_id: int | None = None
     unit_id: int | None = None
     round: Round | None = None
+    customer_type: CustomerType | None = None
+    happened_from: dt.date | None = None  # Deed.happened_on, both ends included
+    happened_to: dt.date | None = None
+    author_id: int | None = None
+    text: str | None = None  # free text, with at least one word to search for
     featured: bool = False
 
     def is_empty(self) -> bool:
         """Tell whether nothing narrows the board."""
-        return (self.municipality_id is None and self.unit_id is None and self.round is None
-                and not self.featured)
+        return all(value is None for value in self.values().values())
 
     def values(self) -> dict[str, object]:
         """The filter's bind parameters for the board queries."""
@@ -45,6 +50,11 @@ class BoardFilter:
             "unit_id": self.unit_id,
             "round_starts": self.round.starts if self.round else None,
             "round_ends": self.round.ends if self.round else None,
+            "customer_type": self.customer_type,
+            "happened_from": self.happened_from,
+            "happened_to": self.happened_to,
+            "author_id": self.author_id,
+            "text": self.text,
             "featured": True if self.featured else None,
         }
 
@@ -60,9 +70,15 @@ FILTER_COLUMNS = {
     "unit_id": lambda deed, value: deed.unit_id == value,
     "round_starts": lambda deed, value: deed.created_at >= value,
     "round_ends": lambda deed, value: deed.created_at < value,
+    "customer_type": lambda deed, value: deed.customer_type == value,
+    "happened_from": lambda deed, value: deed.happened_on >= value,
+    "happened_to": lambda deed, value: deed.happened_on <= value,
+    "author_id": lambda deed, value: deed.author_id == value,
+    "text": lambda deed, value: search.matches(deed.id, deed.description, value),
     # No bind parameter: the plain condition lets the partial ix_deed_featured serve it.
     "featured": lambda deed, value: deed.featured_at.is_not(None),
 }
+TEXT = list(FILTER_COLUMNS).index("text")  # its place in a filter's shape
 
 
 @dataclass(frozen=True)
@@ -167,7 +183,8 @@ class Places:
 
 def board_page(viewer: User, filters: BoardFilter, cursor: int | None, limit: int) -> BoardPage:
     """Return up to `limit` deeds on the board older than the cursor, in one query."""
-    query = _page_query(filters.shape(), cursor is not None)
+    dialect = db.session.get_bind().dialect.name
+    query = _page_query(filters.shape(), cursor is not None, dialect)
     values = {"viewer_id": viewer.id, "limit": limit + 1, "cursor": cursor, **filters.values()}
     refs = [DeedRef(*row) for row in db.session.execute(query, values)]
     has_more = len(refs) > limit
@@ -176,35 +193,47 @@ def board_page(viewer: User, filters: BoardFilter, cursor: int | None, limit: in
 
 
 @functools.cache
-def _page_query(shape: tuple[bool, ...], after_cursor: bool) -> sa.Select:
+def _page_query(shape: tuple[bool, ...], after_cursor: bool, dialect: str) -> sa.Select:
     """The board page query for one combination of filters, built once (the board is hot)."""
     # One plain condition lets the (visibility, id) index serve "newest first" without sorting:
     # an OR here would sort every matching row. Hidden deeds stay reachable by link only.
     # The viewer's own thanks come along through the (deed_id, user_id) unique index.
     # Table columns rather than model attributes: the ORM would cost more than the query.
     deed, thanks = Deed.__table__.c, Thanks.__table__.c
+    source, newest, searched = Deed.__table__, deed.id, ()
+    if shape[TEXT] and dialect == "sqlite":
+        # A search reads the FTS5 index itself, newest first: it hands out its matches in id
+        # order and the page stops at `limit`, so a word in thousands of deeds costs no more
+        # than a rare one (a condition on deed would gather every match first).
+        index = search.sqlite_index()
+        source = index.join(Deed.__table__, deed.id == index.c.rowid)
+        newest, searched = index.c.rowid, ("text",)
     mine = sa.and_(thanks.deed_id == deed.id, thanks.user_id == sa.bindparam("viewer_id"))
     query = (
         sa.select(
             deed.id, deed.version, deed.thanks_count, thanks.id.is_not(None), deed.comment_count,
             deed.author_id == sa.bindparam("viewer_id"),
         )
-        .select_from(Deed.__table__.outerjoin(Thanks.__table__, mine))
+        .select_from(source.outerjoin(Thanks.__table__, mine))
         .where(deed.visibility == Visibility.VISIBLE)
-        .order_by(deed.id.desc())
+        .order_by(newest.desc())
         .limit(sa.bindparam("limit"))
     )
-    query = filtered(query, shape)
+    if searched:
+        query = query.where(search.sqlite_match(sa.bindparam("text")))
+    query = filtered(query, shape, leave_out=searched)
     if after_cursor:
-        query = query.where(deed.id < sa.bindparam("cursor"))
+        query = query.where(newest < sa.bindparam("cursor"))
     return query
 
 
-def filtered(query: sa.Select, shape: tuple[bool, ...]) -> sa.Select:
+def filtered(
+    query: sa.Select, shape: tuple[bool, ...], leave_out: tuple[str, ...] = ()
+) -> sa.Select:
     """Add the conditions of a filter of this shape, each with a bind parameter of its name."""
     deed = Deed.__table__.c
     for (name, condition), used in zip(FILTER_COLUMNS.items(), shape, strict=True):
-        if used:
+        if used and name not in leave_out:
             query = query.where(condition(deed, sa.bindparam(name)))
     return query
 
