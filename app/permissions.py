@@ -26,6 +26,7 @@ class Capability(enum.StrEnum):
     PROJECT = "project"  # show the board in a workshop, spotlight deeds, make projection links
     MANAGE_WORKSHOPS = "manage_workshops"  # create, edit and delete workshops
     MANAGE_DEVICES = "manage_devices"  # set up shared tablets for a unit, list and revoke them
+    VIEW_STATS = "view_stats"  # the statistics page and the printable report, in counts
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ TABLE: dict[Capability, Rule] = {
     Capability.PROJECT: Rule(everywhere=ADMIN | LEADER),
     Capability.MANAGE_WORKSHOPS: Rule(everywhere=ADMIN | LEADER),
     Capability.MANAGE_DEVICES: Rule(everywhere=ADMIN, own_units=SUPERVISOR),
+    Capability.VIEW_STATS: Rule(everywhere=ADMIN | SUPERVISOR | LEADER),
 }
 
 

@@ -31,10 +31,13 @@ class BoardFilter:
     municipality_id: int | None = None
     unit_id: int | None = None
     round: Round | None = None
+    # The period the deeds happened in (?from=, ?to=), both days included.
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
 
     def is_empty(self) -> bool:
         """Tell whether nothing narrows the board."""
-        return self.municipality_id is None and self.unit_id is None and self.round is None
+        return all(value is None for value in self.values().values())
 
     def values(self) -> dict[str, object]:
         """The filter's bind parameters for the board queries."""
@@ -43,9 +46,11 @@ class BoardFilter:
             "unit_id": self.unit_id,
             "round_starts": self.round.starts if self.round else None,
             "round_ends": self.round.ends if self.round else None,
+            "date_from": self.date_from,
+            "date_to": self.date_to,
         }
 
-    def shape(self) -> tuple[bool, bool, bool, bool]:
+    def shape(self) -> tuple[bool, ...]:
         """Which conditions the filter sets: the key of the query built for it."""
         values = self.values()
         return tuple(values[name] is not None for name in FILTER_COLUMNS)  # type: ignore[return-value]
@@ -57,6 +62,8 @@ FILTER_COLUMNS = {
     "unit_id": lambda deed, value: deed.unit_id == value,
     "round_starts": lambda deed, value: deed.created_at >= value,
     "round_ends": lambda deed, value: deed.created_at < value,
+    "date_from": lambda deed, value: deed.happened_on >= value,
+    "date_to": lambda deed, value: deed.happened_on <= value,
 }
 
 

@@ -1,5 +1,6 @@
 """Reading query parameters: board filters, cursors and limits; nonsense is a 400 in Finnish."""
 
+import datetime as dt
 from collections.abc import Mapping
 
 from flask_babel import gettext as _
@@ -39,12 +40,32 @@ def id_list(args: Mapping[str, str], name: str, most: int) -> list[int]:
 
 
 def board_filter(args: Mapping[str, str]) -> BoardFilter:
-    """Build the board filter from ?municipality=ID&unit=ID&round=ID (or round=open)."""
+    """Build the board filter from ?municipality=ID&unit=ID&round=ID (or round=open)
+    &from=YYYY-MM-DD&to=YYYY-MM-DD."""
+    date_from, date_to = iso_date(args, "from"), iso_date(args, "to")
+    if date_from and date_to and date_from > date_to:
+        refuse(400, _("Alkupäivä on loppupäivän jälkeen. Valitse aikaväli uudelleen."))
     return BoardFilter(
         municipality_id=positive_int(args, "municipality"),
         unit_id=positive_int(args, "unit"),
         round=round_filter(args),
+        date_from=date_from,
+        date_to=date_to,
     )
+
+
+def iso_date(args: Mapping[str, str], name: str) -> dt.date | None:
+    """Return the parameter as a date (YYYY-MM-DD), None when absent, 400 when not a date."""
+    raw = args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        # fromisoformat also reads "20260602" and week dates: only the one plain form passes.
+        if len(raw) != len("2026-06-02"):
+            raise ValueError(raw)
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        refuse(400, _("Päivämäärä ei kelpaa: %(name)s. Anna se muodossa vvvv-kk-pp.", name=name))
 
 
 def round_filter(args: Mapping[str, str]) -> workshops.Round | None:
@@ -62,6 +83,8 @@ def filter_args(filters: BoardFilter) -> dict[str, object]:
         "municipality": filters.municipality_id,
         "unit": filters.unit_id,
         "round": (OPEN_ROUND if round_.open else round_.workshop_id) if round_ else None,
+        "from": filters.date_from.isoformat() if filters.date_from else None,
+        "to": filters.date_to.isoformat() if filters.date_to else None,
     }
 
 
