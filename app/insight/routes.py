@@ -40,6 +40,12 @@ def month_label(month: str) -> str:
     return f"{int(number)}/{year}"
 
 
+def short_month_label(month: str) -> str:
+    """'2026-06' as '6/26', under a chart's column."""
+    year, number = month.split("-")
+    return f"{int(number)}/{year[2:]}"
+
+
 def customer_type_label(customer_type) -> str:
     """A customer type's words, or that none was told."""
     return label(customer_type) if customer_type else _("Ei kerrottu")
@@ -49,7 +55,7 @@ def chart_set(numbers: stats.Stats) -> dict[str, charts.Chart]:
     """The page's charts, drawn from the same numbers as its tables."""
     return {
         "months": charts.stacked_columns(
-            [month_label(row.month) for row in numbers.by_month],
+            [short_month_label(row.month) for row in numbers.by_month],
             [row.counts for row in numbers.by_month],
             numbers.municipalities,
         ),

@@ -40,6 +40,10 @@ class Deed(db.Model):
         sa.Index("ix_deed_board", "visibility", "id"),
         sa.Index("ix_deed_board_municipality", "municipality_id", "visibility", "id"),
         sa.Index("ix_deed_board_unit", "unit_id", "visibility", "id"),
+        # The statistics of a period read only this index (no table rows): a range of days,
+        # what the viewer may see, and what is counted.
+        sa.Index("ix_deed_period", "happened_on", "visibility", "author_id", "municipality_id",
+                 "unit_id", "customer_type", "thanks_count"),
         # A queued deed's client-made id: a retry of the same post finds the deed already made.
         sa.UniqueConstraint("author_id", "client_id"),
         # Never reuse the id of an erased deed (SQLite would reuse the highest): cached cards,
@@ -126,7 +130,10 @@ class Thanks(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     deed_id: Mapped[int] = mapped_column(sa.ForeignKey("deed.id"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # Indexed for the thanks given in a period (the statistics).
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, index=True
+    )
 
 
 class Comment(db.Model):

@@ -32,12 +32,34 @@ class month_of(FunctionElement):  # noqa: N801  (an SQL function, named like one
 
 @compiles(month_of, "sqlite")
 def _month_sqlite(element, compiler, **kw) -> str:
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
 
 
 @compiles(month_of, "postgresql")
 def _month_postgresql(element, compiler, **kw) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+class only_a_filter(FunctionElement):  # noqa: N801
+    """A condition the database checks row by row, never through an index of its own."""
+
+    type = sa.Boolean()
+    name = "only_a_filter"
+    inherit_cache = True
+
+
+@compiles(only_a_filter)
+def _plain_condition(element, compiler, **kw) -> str:
+    # In brackets: the condition may be an OR, and the filter's ANDs follow it.
+    return f"({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(only_a_filter, "sqlite")
+def _unlikely_index(element, compiler, **kw) -> str:
+    # Without ANALYZE statistics SQLite takes "visibility = 'visible'" for a selective index
+    # and walks every deed rather than the period's range; likelihood() hides the term from
+    # the index choice (PostgreSQL keeps statistics and needs no hint).
+    return f"likelihood({compiler.process(element.clauses, **kw)}, 0.9375)"
 
 
 @dataclass(frozen=True)
@@ -123,7 +145,7 @@ def _moments(filters: BoardFilter, zone: dt.tzinfo) -> dict[str, dt.datetime]:
 
 def _deeds_where(query: sa.Select, viewer: User, filters: BoardFilter) -> sa.Select:
     """The deeds the viewer may see, in the filter."""
-    return filtered(query.where(visible_to(viewer)), filters.shape())
+    return filtered(query.where(only_a_filter(visible_to(viewer))), filters.shape())
 
 
 def _grouped_query(viewer: User, filters: BoardFilter) -> sa.Select:

@@ -9,10 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 SERIES = 6  # distinct colours in app.css; more series repeat them
+# Drawn about as wide as a phone's column, so that the text keeps its size there.
 FONT = 13  # px in the chart's own units
-MONTH_WIDTH, MONTH_HEIGHT = 480, 240  # the monthly chart's drawing, scaled to the page
-ROWS_WIDTH = 360  # a chart of labelled rows, one bar under each label
+MONTH_WIDTH, MONTH_HEIGHT = 340, 200  # the monthly chart's drawing, scaled to the page
+ROWS_WIDTH = 330  # a chart of labelled rows, one bar under each label
 ROW_HEIGHT = 40
+MONTH_LABELS = 6  # "12/25" labels that fit under the monthly chart side by side
 
 
 @dataclass(frozen=True)
@@ -61,12 +63,12 @@ def stacked_columns(
     labels: Sequence[str], rows: Sequence[Sequence[int]], series_names: Sequence[str]
 ) -> Chart:
     """One column per label, stacked by series (e.g. deeds per month and municipality)."""
-    left, bottom, top_pad = 34, 26, 8
+    left, bottom, top_pad = 30, 24, 8
     plot_h = MONTH_HEIGHT - bottom - top_pad
     top = nice_top(max((sum(row) for row in rows), default=0))
     slot = (MONTH_WIDTH - left) / max(len(labels), 1)
     bars, texts = [], []
-    every = math.ceil(len(labels) / 12)  # at most twelve month labels, so that they never touch
+    every = math.ceil(len(labels) / MONTH_LABELS)  # few enough labels that they never touch
     for index, (label, row) in enumerate(zip(labels, rows, strict=True)):
         x, y = left + index * slot + slot * 0.15, MONTH_HEIGHT - bottom
         for series, n in enumerate(row):
@@ -76,7 +78,7 @@ def stacked_columns(
                 bars.append(Bar(x, y, slot * 0.7, height, series % SERIES,
                                 f"{label} · {series_names[series]}: {n}"))
         if index % every == 0:
-            texts.append(Text(x + slot * 0.35, MONTH_HEIGHT - 8, label, "middle"))
+            texts.append(Text(x + slot * 0.35, MONTH_HEIGHT - 8, label, "middle", "chart-axis"))
     guides = tuple(MONTH_HEIGHT - bottom - plot_h * part / 2 for part in range(3))
     for part, guide in enumerate(guides):
         texts.append(Text(left - 6, guide + 4, str(top * part // 2), "end", "chart-axis"))
@@ -87,7 +89,7 @@ def labelled_rows(rows: Sequence[tuple[str, int]], total: int | None = None) -> 
     """One bar per row under its label, with its count (and share of `total`) at the end."""
     top = max((n for _label, n in rows), default=0) or 1
     bars, texts = [], []
-    bar_room = ROWS_WIDTH - 70
+    bar_room = ROWS_WIDTH - 80
     for index, (label, n) in enumerate(rows):
         y = index * ROW_HEIGHT
         width = max(bar_room * n / top, 2 if n else 0)

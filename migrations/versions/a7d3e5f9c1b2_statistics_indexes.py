@@ -1,0 +1,29 @@
+"""indexes for the statistics of a period: deeds by day, thanks by time
+
+Revision ID: a7d3e5f9c1b2
+Revises: f1c2a3b4d5e6
+Create Date: 2026-11-27 05:40:00.000000
+
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = 'a7d3e5f9c1b2'
+down_revision = 'f1c2a3b4d5e6'
+branch_labels = None
+depends_on = None
+
+PERIOD_COLUMNS = ['happened_on', 'visibility', 'author_id', 'municipality_id', 'unit_id',
+                  'customer_type', 'thanks_count']
+
+
+def upgrade():
+    # Plain CREATE INDEX: no table is rebuilt (the deed table keeps its AUTOINCREMENT as it is).
+    op.create_index('ix_deed_period', 'deed', PERIOD_COLUMNS, unique=False)
+    op.create_index(op.f('ix_thanks_created_at'), 'thanks', ['created_at'], unique=False)
+
+
+def downgrade():
+    op.drop_index(op.f('ix_thanks_created_at'), table_name='thanks')
+    op.drop_index('ix_deed_period', table_name='deed')
