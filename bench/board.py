@@ -88,10 +88,14 @@ def timed(client, engine, url: str, repeat: int) -> tuple[float, int]:
         response = client.get(url)
         times.append(time.perf_counter() - start)
         assert response.status_code == 200, response.status_code
-    event.listen(engine, "before_cursor_execute", listener)
-    client.get(url)
-    event.remove(engine, "before_cursor_execute", listener)
-    return statistics.median(times), len(statements)
+    counts = []
+    for _ in range(2):  # the fewer of two: a session writes its last-seen time once a minute
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", listener)
+        client.get(url)
+        event.remove(engine, "before_cursor_execute", listener)
+        counts.append(len(statements))
+    return statistics.median(times), min(counts)
 
 
 def measure(count: int, repeat: int) -> dict[str, tuple[float, int]]:
