@@ -32,6 +32,7 @@ class month_of(FunctionElement):  # noqa: N801  (an SQL function, named like one
 
 @compiles(month_of, "sqlite")
 def _month_sqlite(element, compiler, **kw) -> str:
+    # SQLite keeps a date as 'YYYY-MM-DD' text: its first seven characters are the month.
     return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
 
 
