@@ -187,13 +187,18 @@ def _given_in_period(table: sa.Table, viewer: User, filters: BoardFilter) -> sa.
     deeds happened."""
     deed = Deed.__table__.c
     undated = replace(filters, date_from=None, date_to=None)
-    query = (
+    in_filter = filtered(sa.select(deed.id), undated.shape()).whereclause
+    # Every deed condition only a filter: the time index finds the period's rows, whereas a
+    # unit's index would walk all its deeds of every year.
+    deed_conditions = sa.and_(visible_to(viewer), *([] if in_filter is None else [in_filter]))
+    return (
         sa.select(sa.func.count())
         .select_from(table.join(Deed.__table__, deed.id == table.c.deed_id))
         .where(table.c.created_at >= sa.bindparam("period_starts"),
-               table.c.created_at < sa.bindparam("period_ends"))
+               table.c.created_at < sa.bindparam("period_ends"),
+               only_a_filter(deed_conditions))
+        .scalar_subquery()
     )
-    return _deeds_where(query, viewer, undated).scalar_subquery()
 
 
 def _top_query(viewer: User, filters: BoardFilter) -> sa.Select:
