@@ -37,7 +37,8 @@ class BoardFilter:
 
     def is_empty(self) -> bool:
         """Tell whether nothing narrows the board."""
-        return all(value is None for value in self.values().values())
+        return (self.municipality_id is None and self.unit_id is None and self.round is None
+                and self.date_from is None and self.date_to is None)
 
     def values(self) -> dict[str, object]:
         """The filter's bind parameters for the board queries."""
