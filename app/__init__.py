@@ -197,6 +197,7 @@ def register_blueprints(app: Flask) -> None:
         board,
         deeds,
         devices,
+        insight,
         pages,
         projection,
         review,
@@ -217,6 +218,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(workshops.bp)
     app.register_blueprint(projection.bp)
+    app.register_blueprint(insight.bp)
     web.init_app(app)
 
 

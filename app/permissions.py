@@ -32,6 +32,7 @@ class Capability(enum.StrEnum):
     DELETE_COMMENT = "delete_comment"  # of a deed: pass OnComment to name the comment's writer
     EDIT_DEED = "edit_deed"  # change one's own deed's text, unit, date and customer type
     EXPORT_BOARD = "export_board"  # a filtered board's deeds as CSV, and their photos as a ZIP
+    VIEW_STATS = "view_stats"  # the statistics page and the printable report, in counts
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ TABLE: dict[Capability, Rule] = {
     ),
     Capability.EDIT_DEED: Rule(author=True, needs_sight=True),
     Capability.EXPORT_BOARD: Rule(everywhere=ADMIN | SUPERVISOR | LEADER),
+    Capability.VIEW_STATS: Rule(everywhere=ADMIN | SUPERVISOR | LEADER),
 }
 
 

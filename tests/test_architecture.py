@@ -12,7 +12,7 @@ from app.services.errors import ServiceError
 
 APP = Path(__file__).resolve().parent.parent / "app"
 BLUEPRINTS = ("account", "admin", "api", "auth", "board", "deeds", "devices", "pages", "projection",
-              "review", "workshops")
+              "review", "workshops", "insight")
 
 # Higher layers may import lower ones, never the other way round.
 LAYERS = {

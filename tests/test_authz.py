@@ -303,6 +303,10 @@ MATRIX = [
          everyone(200) | {"employee": 403}, note="supervisors, leaders and admins"),
     Case("board.export_zip", "GET", "/board/export.zip",
          everyone(200) | {"employee": 403}, note="supervisors, leaders and admins"),
+    Case("insight.index", "GET", "/stats", {**leaders(200), "supervisor_own": 200,
+                                             "supervisor_other": 200}),
+    Case("insight.report", "GET", "/report?from=2026-01-01&to=2026-12-31",
+         {**leaders(200), "supervisor_own": 200, "supervisor_other": 200}),
     # Setting up a tablet signs its maker out: last but the logout.
     Case("devices.index", "POST", "/devices", answerable(302, 403) | {"supervisor_other": 400},
          {"unit": "{unit}", "name": "Keittiö", "idle_minutes": "5", "logout_after_post": "y"},

@@ -119,7 +119,7 @@ def test_saving_without_changes_changes_nothing(app, client, world, own):
         ({"description": "a\u202eb"}, "näkymättömiä ohjausmerkkejä"),
         ({"happened_on": "2999-01-01"}, "Päivämäärä ei voi olla tulevaisuudessa."),
         ({"happened_on": "1999-12-31"}, "Tarkista päivämäärä."),
-        ({"unit": "999999"}, "Virheellinen valinta"),
+        ({"unit": "999999"}, "Valitse yksikkö listasta."),
         ({"customer_type": "boss"}, "Virheellinen valinta"),
     ],
 )

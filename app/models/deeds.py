@@ -16,6 +16,16 @@ COMMENT_MAX = 300
 HIDE_REASON_MAX = 200
 
 
+# What the statistics count, after the day: in the period indexes, so no table row is read.
+PERIOD_COLUMNS = ("visibility", "author_id", "municipality_id", "unit_id", "customer_type",
+                  "thanks_count")
+
+
+def period_index(*place: str) -> list[str]:
+    """The columns of a period index: the place (if any), the day, then what is counted."""
+    return [*place, "happened_on", *(c for c in PERIOD_COLUMNS if c not in place)]
+
+
 class CustomerType(enum.StrEnum):
     """Whom the deed pleased (asiakastyyppi, from workshop 1)."""
 
@@ -46,6 +56,11 @@ class Deed(db.Model):
             sqlite_where=sa.text("featured_at IS NOT NULL"),
             postgresql_where=sa.text("featured_at IS NOT NULL"),
         ),
+        # The statistics of a period read only these indexes (no table rows): a range of days
+        # (in one municipality or unit), what the viewer may see, and what is counted.
+        sa.Index("ix_deed_period", *period_index()),
+        sa.Index("ix_deed_period_municipality", *period_index("municipality_id")),
+        sa.Index("ix_deed_period_unit", *period_index("unit_id")),
         # A queued deed's client-made id: a retry of the same post finds the deed already made.
         sa.UniqueConstraint("author_id", "client_id"),
         # Never reuse the id of an erased deed (SQLite would reuse the highest): cached cards,
@@ -136,7 +151,10 @@ class Thanks(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     deed_id: Mapped[int] = mapped_column(sa.ForeignKey("deed.id"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # Indexed for the thanks given in a period (the statistics).
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, index=True
+    )
 
 
 class Comment(db.Model):

@@ -216,17 +216,21 @@ def card_json(card: Card, thanked: bool) -> dict[str, Any]:
 
 
 def page_html(
-    page: BoardPage, first_screen: bool = True, link_args: Mapping[str, object] | None = None
+    page: BoardPage,
+    first_screen: bool = True,
+    link_args: Mapping[str, object] | None = None,
+    eager_all: bool = False,
 ) -> Markup:
     """The cards of a board page, rendered by the one partial, from the cache where possible.
 
     On the first screen the first few photos load at once; further pages load them lazily.
     `link_args` (the board's filter) ride along on each card's link, so that the deed page
-    leads back to the same filtered board.
+    leads back to the same filtered board. `eager_all` loads every photo at once (a page
+    to print, where a lazy photo below the screen would print empty).
     """
     cache = _cache()
     locale = str(get_locale() or "fi")
-    eager = EAGER_CARDS if first_screen else 0
+    eager = len(page.refs) if eager_all else EAGER_CARDS if first_screen else 0
     query = urlencode({k: v for k, v in (link_args or {}).items() if v is not None})
     keys = {
         ref.id: (ref.id, ref.version, ref.thanks_count, locale, index < eager, query,
