@@ -7,32 +7,21 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import pytest
 import sqlalchemy as sa
-from moto.server import ThreadedMotoServer
 
 from app.extensions import db
 from app.models import Rendition
 from app.storage import current_storage
 from tests.conftest import deed_form, jpeg_upload
+from tests.s3_support import local_s3_server
 
 REGION = "eu-north-1"
 
 
 @pytest.fixture(scope="module")
 def s3_endpoint():
-    """One local S3 server for the module, with dummy credentials."""
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("AWS_ACCESS_KEY_ID", "testing")
-        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        env.setenv("NO_PROXY", "127.0.0.1,localhost")
-        for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
-            env.delenv(name, raising=False)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        try:
-            yield f"http://{host}:{port}"
-        finally:
-            server.stop()
+    """One local S3 server for the module."""
+    with local_s3_server() as (endpoint, _server):
+        yield endpoint
 
 
 @pytest.fixture

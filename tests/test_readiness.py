@@ -3,10 +3,9 @@
 import socket
 
 import boto3
-import pytest
-from moto.server import ThreadedMotoServer
 
 from app import create_app
+from tests.s3_support import local_s3_server
 
 
 def free_port() -> int:
@@ -46,30 +45,15 @@ def test_an_unwritable_upload_folder_is_named(app_config, tmp_path):
     assert response.get_data(as_text=True) == "unavailable: storage"
 
 
-@pytest.fixture
-def s3_env(monkeypatch):
-    """Dummy credentials for a local S3 server, and no proxy in between."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-
-
-def test_stopping_the_object_storage_makes_the_server_unready(app_config, s3_env):
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    try:
+def test_stopping_the_object_storage_makes_the_server_unready(app_config):
+    with local_s3_server() as (endpoint, server):
         boto3.client("s3", endpoint_url=endpoint, region_name="eu-north-1").create_bucket(
             Bucket="tekotaulu", CreateBucketConfiguration={"LocationConstraint": "eu-north-1"})
         app = app_with(app_config, STORAGE_BACKEND="s3", S3_BUCKET="tekotaulu",
                        S3_ENDPOINT_URL=endpoint, S3_REGION="eu-north-1")
         client = app.test_client()
         assert client.get("/readyz").status_code == 200
-    finally:
         server.stop()
-    response = client.get("/readyz")
-    assert response.status_code == 503
-    assert response.get_data(as_text=True) == "unavailable: storage"
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert response.get_data(as_text=True) == "unavailable: storage"

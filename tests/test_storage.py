@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,6 @@ from pathlib import Path
 import boto3
 import pytest
 from flask import Flask
-from moto.server import ThreadedMotoServer
 
 from app.storage import (
     KeyMissing,
@@ -27,6 +25,7 @@ from app.storage import (
     storage_from_config,
     validate_key,
 )
+from tests.s3_support import local_s3_server
 
 REGION = "us-east-1"
 PHOTO = bytes(range(256)) * 64  # every byte value, so nothing text-mode can slip through
@@ -59,23 +58,8 @@ BAD_KEYS = [
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
     """Run one moto S3 server on a free local port for this module, with dummy credentials."""
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("AWS_ACCESS_KEY_ID", "testing")
-        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        env.setenv("NO_PROXY", "127.0.0.1,localhost")
-        for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
-            env.delenv(name, raising=False)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        try:
-            yield endpoint
-            # moto keeps its buckets in this process; drop them along with the server.
-            reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
-            urllib.request.urlopen(reset).close()
-        finally:
-            server.stop()
+    with local_s3_server() as (endpoint, _server):
+        yield endpoint
 
 
 @pytest.fixture(scope="module")
