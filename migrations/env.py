@@ -91,7 +91,9 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
     # The search index (FTS5 tables, a GIN index) belongs to its migration, not to a model.
-    conf_args.setdefault("include_name", lambda name, type_, parents: not migration_only(name, type_))
+    conf_args.setdefault(
+        "include_name", lambda name, type_, parents: not migration_only(name, type_)
+    )
 
     connectable = get_engine()
 

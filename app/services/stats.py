@@ -112,7 +112,8 @@ def months_between(first: dt.date, last: dt.date) -> list[str]:
 
 def statistics(viewer: User, filters: BoardFilter, zone: dt.tzinfo) -> Stats:
     """Count the deeds the viewer may see in the filter (which must have both dates)."""
-    assert filters.happened_from is not None and filters.happened_to is not None
+    if filters.happened_from is None or filters.happened_to is None:
+        raise ValueError("the statistics need a period with both ends")
     values = {**filters.values(), **_moments(filters, zone)}
     groups = db.session.execute(_grouped_query(viewer, filters), values).all()
     posters, thanks, comments = db.session.execute(_totals_query(viewer, filters), values).one()
