@@ -304,6 +304,24 @@ def app(app_config):
 
 
 @pytest.fixture
+def make_app(app_config):
+    """Make more apps from this test's settings with some changed; their connections are
+    closed at the end (an open one left to the garbage collector fails a later test)."""
+    made = []
+
+    def make(**overrides):
+        settings = {k: v for k, v in app_config.items() if not k.startswith("_")}
+        made.append(create_app({**settings, **overrides}))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     """A test client."""
     return app.test_client()

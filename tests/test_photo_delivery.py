@@ -99,15 +99,12 @@ def test_presigned_redirect_works_briefly_and_only_after_the_login(on_s3, app_co
     assert "X-Amz" not in client.get(f"/photos/{key}").headers.get("Location", "")
 
 
-def test_presigned_delivery_lets_the_csp_load_images_from_the_storage(on_s3, app_config,
+def test_presigned_delivery_lets_the_csp_load_images_from_the_storage(on_s3, make_app,
                                                                         s3_endpoint):
-    from app import create_app
-
-    settings = {k: v for k, v in app_config.items() if not k.startswith("_")}
-    app = create_app({**settings, "PHOTO_DELIVERY": "presigned"})
+    app = make_app(PHOTO_DELIVERY="presigned")
     csp = app.test_client().get("/login").headers["Content-Security-Policy"]
     assert f"img-src 'self' data: blob: {s3_endpoint};" in csp
-    plain = create_app(settings).test_client().get("/login").headers["Content-Security-Policy"]
+    plain = make_app().test_client().get("/login").headers["Content-Security-Policy"]
     assert "img-src 'self' data: blob:;" in plain
 
 

@@ -4,7 +4,6 @@ import socket
 
 import boto3
 
-from app import create_app
 from tests.s3_support import local_s3_server
 
 
@@ -15,12 +14,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def app_with(app_config, **overrides):
-    """An app made from the test settings with some of them changed."""
-    settings = {k: v for k, v in app_config.items() if not k.startswith("_")}
-    return create_app({**settings, **overrides})
-
-
 def test_ready_when_database_and_storage_work(client):
     response = client.get("/readyz")
     assert response.status_code == 200
@@ -28,29 +21,29 @@ def test_ready_when_database_and_storage_work(client):
     assert "no-store" in response.headers["Cache-Control"]
 
 
-def test_a_stopped_database_is_named(app_config):
+def test_a_stopped_database_is_named(make_app):
     dead = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/tekotaulu?connect_timeout=2"
-    app = app_with(app_config, SQLALCHEMY_DATABASE_URI=dead)
+    app = make_app(SQLALCHEMY_DATABASE_URI=dead)
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_data(as_text=True) == "unavailable: database"
 
 
-def test_an_unwritable_upload_folder_is_named(app_config, tmp_path):
+def test_an_unwritable_upload_folder_is_named(make_app, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the upload folder should be")
-    app = app_with(app_config, UPLOAD_FOLDER=str(blocker / "uploads"))
+    app = make_app(UPLOAD_FOLDER=str(blocker / "uploads"))
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_data(as_text=True) == "unavailable: storage"
 
 
-def test_stopping_the_object_storage_makes_the_server_unready(app_config):
+def test_stopping_the_object_storage_makes_the_server_unready(make_app):
     with local_s3_server() as (endpoint, server):
         boto3.client("s3", endpoint_url=endpoint, region_name="eu-north-1").create_bucket(
             Bucket="tekotaulu", CreateBucketConfiguration={"LocationConstraint": "eu-north-1"})
-        app = app_with(app_config, STORAGE_BACKEND="s3", S3_BUCKET="tekotaulu",
-                       S3_ENDPOINT_URL=endpoint, S3_REGION="eu-north-1")
+        app = make_app(STORAGE_BACKEND="s3", S3_BUCKET="tekotaulu", S3_ENDPOINT_URL=endpoint,
+                       S3_REGION="eu-north-1")
         client = app.test_client()
         assert client.get("/readyz").status_code == 200
         server.stop()
