@@ -18,7 +18,6 @@ Run: .venv/bin/python bench/projection.py   (last line: projection_latency_s=X)
 
 import http.client
 import json
-import os
 import random
 import re
 import statistics
@@ -26,12 +25,17 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._gunicorn import PASSWORD, gunicorn, prepare  # noqa: E402
+from bench._gunicorn import (  # noqa: E402
+    Browser,
+    gunicorn,
+    multipart,
+    prepare,
+    tree_cpu_seconds,
+)
 from tests.imagegen import photo_like  # noqa: E402
 
 SCREENS = 30
@@ -40,66 +44,6 @@ POST_SECONDS = 24.0
 POST_EVERY = 3.0
 DEEDS = 24
 LEADER, EMPLOYEE = "vetaja", "tyontekija"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-class Browser:
-    """One keep-alive connection with a cookie, like a browser tab (enough for these pages)."""
-
-    def __init__(self, port: int) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.cookie = ""
-
-    def request(self, method: str, path: str, body: bytes | str | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-        """Send a request, keep any new cookie; return status, headers and body."""
-        sent = dict(headers or {})
-        if self.cookie:
-            sent["Cookie"] = self.cookie
-        try:
-            self.conn.request(method, path, body, sent)
-            response = self.conn.getresponse()
-        except (http.client.RemoteDisconnected, ConnectionError):
-            # The server closed the idle keep-alive connection (gunicorn: after 2 s), as it
-            # does to browsers too, which then connect again: so do we.
-            self.conn.close()
-            self.conn.request(method, path, body, sent)
-            response = self.conn.getresponse()
-        data = response.read()
-        cookie = response.getheader("Set-Cookie")
-        if cookie:
-            self.cookie = cookie.split(";")[0]
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
-
-    def form_token(self, path: str) -> str:
-        """GET a page and return its CSRF token."""
-        status, _, page = self.request("GET", path)
-        assert status == 200, (path, status)
-        found = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
-        return found.group(1).decode()
-
-    def log_in(self, username: str) -> None:
-        """Sign in through the login form."""
-        token = self.form_token("/login")
-        body = f"csrf_token={token}&username={username}&password={PASSWORD}"
-        status, headers, _ = self.request(
-            "POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
-        assert status == 302, status
-        self.request("GET", headers["location"])  # the first page stores the form token
-
-
-def multipart(fields: dict[str, str], photo: bytes) -> tuple[bytes, str]:
-    """A multipart/form-data body with the fields and one JPEG; return it and its content type."""
-    boundary = uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="kuva.jpg"\r\n'
-        "Content-Type: image/jpeg\r\n\r\n".encode() + photo + b"\r\n")
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 class Screen(threading.Thread):
@@ -155,23 +99,6 @@ def decompress(body: bytes, encoding: str | None) -> bytes:
 
         return brotli.decompress(body)
     return body
-
-
-def tree_cpu_seconds(master: int) -> float:
-    """CPU seconds (user + system) of the gunicorn master and its workers so far."""
-    total = 0.0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        pid, ppid = int(entry), int(fields[1])
-        if pid == master or ppid == master:
-            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    return total
 
 
 def percentile(values: list[float], share: float) -> float:
