@@ -98,8 +98,9 @@ class Uploads:
     def summary(self, label: str) -> str:
         """One line: count, time, rate and server CPU per upload."""
         return (f"{label}={self.done} in {self.seconds:.1f} s: {self.per_second:.2f}/s, "
-                f"server CPU {self.cpu_seconds / max(1, self.done):.2f} s per upload; "
-                f"other processes kept {self.others_cpu_seconds / self.seconds:.1f} cores busy")
+                f"server CPU {self.cpu_seconds / max(1, self.done):.2f} s per upload, "
+                f"{self.cpu_seconds / self.seconds:.1f} cores busy; other processes kept "
+                f"{self.others_cpu_seconds / self.seconds:.1f} cores busy")
 
 
 class Uploader:
