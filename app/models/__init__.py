@@ -7,6 +7,7 @@ from app.models.deeds import (
     Comment,
     CustomerType,
     Deed,
+    HasVisibility,
     PendingPhoto,
     Photo,
     Rendition,
@@ -47,6 +48,7 @@ __all__ = [
     "Unit",
     "UnitSupervisor",
     "User",
+    "HasVisibility",
     "Visibility",
     "Workshop",
 ]

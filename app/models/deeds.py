@@ -43,6 +43,22 @@ class Visibility(enum.StrEnum):
     PENDING = "pending"  # waiting for a supervisor's approval, when the site asks for it
 
 
+class HasVisibility:
+    """Read-only views of a deed (a card, one of my deeds) that say what its state is."""
+
+    visibility: Visibility
+
+    @property
+    def hidden(self) -> bool:
+        """Tell whether a supervisor hid the deed from the board."""
+        return self.visibility == Visibility.HIDDEN
+
+    @property
+    def pending(self) -> bool:
+        """Tell whether the deed waits for a supervisor's approval."""
+        return self.visibility == Visibility.PENDING
+
+
 class Deed(db.Model):
     """One small act that delighted a customer (teko)."""
 

@@ -7,12 +7,12 @@ import sqlalchemy as sa
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Comment, Deed, Thanks, User, Visibility
+from app.models import Comment, Deed, HasVisibility, Thanks, User, Visibility
 from app.models.base import utcnow
 
 
 @dataclass(frozen=True)
-class MyDeed:
+class MyDeed(HasVisibility):
     """One of the user's deeds: its state, why it was hidden, and what is new on it."""
 
     id: int
@@ -20,16 +20,6 @@ class MyDeed:
     hidden_reason: str | None
     new_thanks: int = 0
     new_comments: int = 0
-
-    @property
-    def hidden(self) -> bool:
-        """Tell whether a supervisor hid the deed from the board."""
-        return self.visibility == Visibility.HIDDEN
-
-    @property
-    def pending(self) -> bool:
-        """Tell whether the deed waits for a supervisor's approval."""
-        return self.visibility == Visibility.PENDING
 
 
 @dataclass(frozen=True)
