@@ -254,6 +254,10 @@ def restore_command(src: Path) -> None:
                f"from {src}.")
     if report.upgraded_to:
         click.echo(f"Upgraded the database to revision {report.upgraded_to}.")
+    if report.vanished:
+        click.echo(f"{counted(report.vanished, 'file was', 'files were')} deleted while the "
+                   "backup ran (a deed erased or edited then); `flask storage check` lists any "
+                   "rows of the backup that still name them.")
 
 
 def megabytes(size: int) -> str:

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app.extensions import db
-from app.models import AuditEntry, Deed, JobLock, Rendition, User
-from app.services import accounts, backup, demo, jobs, moderation, upkeep
-from app.storage import current_storage
+from app.models import AuditEntry, Deed, JobLock, Photo, Rendition, User
+from app.services import accounts, backup, demo, jobs, moderation, privacy, upkeep
+from app.storage import LocalStorage, current_storage
 from tests.conftest import (
     deed_form,
     drop_database,
@@ -194,6 +194,21 @@ def test_a_restored_instance_has_the_same_board_files_and_audit_log(
     assert f"{len(listed)} files" in restored.output
     assert_same_instance(app, target, passwords)
     assert row_count(target, JobLock) == 0  # the backup's own lock stayed with the old instance
+    assert_new_deeds_can_be_posted(target, passwords)
+
+
+def assert_new_deeds_can_be_posted(app, passwords) -> None:
+    """The restored ids go on from where they were (sequences, AUTOINCREMENT), not collide."""
+    newest = max_deed_id(app)
+    client = app.test_client()
+    log_in(client, "aino", passwords["aino"])
+    with app.app_context():
+        unit_id = accounts.find_user("aino").default_unit_id
+        db.session.remove()
+    response = client.post("/deeds/new", content_type="multipart/form-data",
+                           data=deed_form(unit_id))
+    assert response.status_code == 302
+    assert max_deed_id(app) > newest
 
 
 @pytest.mark.skipif(not server_url(), reason="PostgreSQL only (set TEST_DATABASE_URL)")
@@ -211,6 +226,7 @@ def test_postgresql_and_s3_restore_into_a_fresh_database_and_bucket(
     restored = restore(target, tmp_path / "backup")
     assert restored.exit_code == 0, restored.output
     assert_same_instance(app, target, passwords)
+    assert_new_deeds_can_be_posted(target, passwords)
 
 
 def test_s3_backups_restore_too(app_config, s3_endpoint, fresh_instance, tmp_path,
@@ -223,6 +239,30 @@ def test_s3_backups_restore_too(app_config, s3_endpoint, fresh_instance, tmp_pat
     restored = restore(target, tmp_path / "backup")
     assert restored.exit_code == 0, restored.output
     assert_same_instance(app, target, passwords)
+
+
+def test_a_backup_of_an_older_version_is_upgraded_after_restoring(fresh_instance, tmp_path):
+    older = fresh_instance()
+    with older.app_context():
+        head = backup.migrations().get_current_head()
+        previous = backup.migrations().get_revision(head).down_revision
+        upgrade(revision=previous)
+        db.session.remove()
+    made = older.test_cli_runner().invoke(args=["user", "create", "aino", "--password-stdin"],
+                                          input="kuusi-jarvea-7\n")
+    assert made.exit_code == 0, made.output
+    assert back_up(older, tmp_path / "backup").exit_code == 0
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    assert manifest["alembic_revision"] == previous
+
+    target = fresh_instance()
+    restored = restore(target, tmp_path / "backup")
+    assert restored.exit_code == 0, restored.output
+    assert f"Upgraded the database to revision {head}." in restored.output
+    with target.app_context():
+        assert backup.current_revision() == head
+        assert accounts.find_user("aino").username == "aino"
+        db.session.remove()
 
 
 def test_a_backup_taken_while_deeds_are_posted_and_erased_restores_consistently(
@@ -279,6 +319,54 @@ def test_a_backup_taken_while_deeds_are_posted_and_erased_restores_consistently(
     source_files, restored_files = stored_files(app), stored_files(target)
     kept = [key for key in keys if key in source_files]  # the rest were erased since
     assert kept and all(restored_files[key] == source_files[key] for key in kept)
+
+
+class ErasingMidway(LocalStorage):
+    """The app's local files, where the backup's first read of a file waits while another
+    thread (another server, say) erases the deed that file belongs to."""
+
+    def __init__(self, app):
+        super().__init__(app.config["UPLOAD_FOLDER"])
+        self.app, self.erased = app, None
+
+    def stream(self, key):
+        if self.erased is None:
+            self.erased = key
+            eraser = threading.Thread(target=self.erase_deed_of, args=(key,))
+            eraser.start()
+            eraser.join(timeout=60)
+        return super().stream(key)
+
+    def erase_deed_of(self, key: str) -> None:
+        with self.app.app_context():
+            deed_id = db.session.scalar(sa.select(Photo.deed_id).join(Rendition)
+                                        .where(Rendition.key == key))
+            privacy.erase_deed(accounts.find_user("admin"), deed_id)
+            db.session.remove()
+
+
+def test_a_file_erased_during_the_backup_is_skipped_not_an_error(
+        app, client, auth, world, fresh_instance, tmp_path):
+    auth.login()
+    for _ in range(2):
+        client.post("/deeds/new", content_type="multipart/form-data",
+                    data=deed_form(world.unit_id))
+    app.extensions["storage"] = ErasingMidway(app)
+    result = back_up(app, tmp_path / "backup")
+    assert result.exit_code == 0, result.output
+    erased = app.extensions["storage"].erased
+    assert f"skipped file: {erased} (deleted while the backup ran)" in result.output
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    assert erased in manifest["vanished"]
+    assert erased not in {entry["key"] for entry in listed_files(tmp_path / "backup")}
+
+    target = fresh_instance()
+    restored = restore(target, tmp_path / "backup")
+    assert restored.exit_code == 0, restored.output
+    assert "deleted while the backup ran" in restored.output
+    with target.app_context():  # the snapshot still had the deed: its rows name the file
+        assert erased in upkeep.check_storage().missing
+        db.session.remove()
 
 
 def max_deed_id(app) -> int:
@@ -340,13 +428,29 @@ def test_a_damaged_manifest_or_dump_is_refused(app, world, fresh_instance, tmp_p
     result = restore(target, tmp_path / "backup")
     assert result.exit_code == 1 and f"{dump} does not match the manifest" in result.output
 
-    (tmp_path / "backup" / "manifest.json").write_text("{not json")
+    manifest_file = tmp_path / "backup" / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    for change, words in (
+        ({"alembic_revision": "f00dfeedbeef"}, "revision 'f00dfeedbeef' is not one this version"),
+        ({"database": {**manifest["database"], "kind": other_kind(manifest)}},
+         f"this instance uses {manifest['database']['kind']}"),
+    ):
+        manifest_file.write_text(json.dumps({**manifest, **change}))
+        result = restore(target, tmp_path / "backup")
+        assert result.exit_code == 1 and words in result.output
+
+    manifest_file.write_text("{not json")
     result = restore(target, tmp_path / "backup")
     assert result.exit_code == 1 and "is not a version 1 Tekotaulu backup manifest" in result.output
 
     (tmp_path / "backup" / "manifest.json").unlink()
     result = restore(target, tmp_path / "backup")
     assert result.exit_code == 1 and "is not a finished backup" in result.output
+
+
+def other_kind(manifest) -> str:
+    """The database kind the backup is not of."""
+    return {"sqlite": "postgresql", "postgresql": "sqlite"}[manifest["database"]["kind"]]
 
 
 def test_backup_refuses_a_folder_in_use(app, world, tmp_path):
@@ -360,6 +464,11 @@ def test_backup_refuses_a_folder_in_use(app, world, tmp_path):
 
     result = back_up(app, used / "notes.txt")
     assert result.exit_code == 1 and "is not a folder" in result.output
+
+    uploads = Path(app.config["UPLOAD_FOLDER"])
+    result = back_up(app, uploads / "backup")
+    assert result.exit_code == 1 and "is inside the upload folder" in result.output
+    assert not (uploads / "backup").exists()
 
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -36,7 +36,13 @@ from app.extensions import db
 from app.models import Deed, JobLock, User
 from app.services import jobs
 from app.services.errors import ServiceError
-from app.storage import KeyMissing, StorageError, current_storage, is_valid_key
+from app.storage import (
+    KeyMissing,
+    LocalStorage,
+    StorageError,
+    current_storage,
+    is_valid_key,
+)
 from app.storage.base import CHUNK_SIZE
 
 FORMAT = "tekotaulu-backup"
@@ -82,6 +88,7 @@ class RestoreReport:
     size: int
     revision: str | None
     upgraded_to: str | None
+    vanished: int  # files deleted while the backup ran: rows of the snapshot may name them
 
 
 # --- backup -------------------------------------------------------------------------------
@@ -99,6 +106,7 @@ def back_up(dest: Path) -> BackupReport:
 
 
 def _back_up_into(dest: Path) -> BackupReport:
+    """Write the dump, the files and, last, the manifest into dest."""
     dest.mkdir(parents=True, exist_ok=True)
     kind = database_kind()
     revision = current_revision()
@@ -116,8 +124,8 @@ def _back_up_into(dest: Path) -> BackupReport:
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "alembic_revision": revision,
         "database": {"kind": kind, "file": dump.name, **_digest_of(dump)},
-        "files": {"list": FILE_LIST, "count": count, "bytes": size,
-                  **_digest_of(dest / FILE_LIST)},
+        "files": {"count": count, "bytes": size},
+        "file_list": {"file": FILE_LIST, **_digest_of(dest / FILE_LIST)},
         "vanished": vanished,
     }
     _write_atomically(dest / MANIFEST, json.dumps(manifest, indent=2) + "\n")
@@ -125,7 +133,12 @@ def _back_up_into(dest: Path) -> BackupReport:
 
 
 def _refuse_used_folder(dest: Path) -> bool:
-    """Refuse a DEST that is a file or a folder with something in it; tell whether it is new."""
+    """Refuse a DEST that is a file or a folder with something in it, or one inside the upload
+    folder (the backup would copy itself); tell whether it is new."""
+    storage = current_storage()
+    if isinstance(storage, LocalStorage) and dest.resolve().is_relative_to(storage.root.resolve()):
+        raise BackupRefused(f"{dest} is inside the upload folder {storage.root}: give a folder "
+                            "outside it.")
     if not dest.exists():
         return True
     if not dest.is_dir():
@@ -204,16 +217,18 @@ def restore(src: Path) -> RestoreReport:
             f"{kind}: restore into an instance of the same kind.")
     revision = manifest["alembic_revision"]
     _refuse_unknown_revision(revision)
-    with _failures_in_words("The restore failed"):
+    with _failures_in_words("The restore failed; nothing was written"):
         _refuse_filled_instance()
         count, size = verify(src, manifest)  # every hash, before anything is written
+    with _failures_in_words("The restore failed partway; empty this instance's database and "
+                            "storage before restoring again"):
         if kind == "sqlite":
             _load_sqlite(src / DUMPS[kind])
         else:
             _load_postgresql(src / DUMPS[kind])
         _put_files(src)
         upgraded = _upgrade_if_older(revision)
-    return RestoreReport(kind, count, size, revision, upgraded)
+    return RestoreReport(kind, count, size, revision, upgraded, len(manifest.get("vanished", [])))
 
 
 def read_manifest(src: Path) -> dict[str, Any]:
@@ -225,7 +240,7 @@ def read_manifest(src: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         ok = (manifest["format"] == FORMAT and manifest["version"] == VERSION
               and manifest["database"]["kind"] in DUMPS and "alembic_revision" in manifest
-              and isinstance(manifest["files"]["count"], int))
+              and isinstance(manifest["files"]["count"], int) and "file_list" in manifest)
     except (ValueError, KeyError, TypeError):
         ok = False
     if not ok:
@@ -237,7 +252,7 @@ def verify(src: Path, manifest: dict[str, Any]) -> tuple[int, int]:
     """Check the dump, the file list and every file against their hashes; return the file
     count and bytes. Refuses, naming the first file that differs."""
     _check_digest(src / DUMPS[manifest["database"]["kind"]], manifest["database"])
-    _check_digest(src / FILE_LIST, manifest["files"])
+    _check_digest(src / FILE_LIST, manifest["file_list"])
     count, size = 0, 0
     for entry in _listed_files(src):
         _check_digest(src / FILES / entry["key"], entry)
