@@ -229,6 +229,15 @@ def test_postgresql_and_s3_restore_into_a_fresh_database_and_bucket(
     assert_new_deeds_can_be_posted(target, passwords)
 
 
+@pytest.mark.skipif(not server_url(), reason="PostgreSQL only (set TEST_DATABASE_URL)")
+def test_without_pg_dump_the_backup_says_what_to_install(app, world, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH with no programs on it
+    result = back_up(app, tmp_path / "backup")
+    assert result.exit_code == 1
+    assert "pg_dump is not installed: install the PostgreSQL client" in result.output
+    assert not (tmp_path / "backup").exists()  # nothing half-made left behind
+
+
 def test_s3_backups_restore_too(app_config, s3_endpoint, fresh_instance, tmp_path,
                                 request):
     app_config.update(new_bucket(s3_endpoint, "any-database-source"))
