@@ -3,7 +3,9 @@ the same files and the same audit log; damaged backups, used folders and filled 
 refused in words."""
 
 import json
+import sqlite3
 import threading
+from contextlib import closing
 from pathlib import Path
 
 import boto3
@@ -188,12 +190,16 @@ def test_a_restored_instance_has_the_same_board_files_and_audit_log(
     assert manifest["files"]["count"] == len(listed) == len(stored_files(app))
     assert {entry["key"] for entry in listed} == set(stored_files(app))
 
+    if manifest["database"]["kind"] == "sqlite":  # the snapshot has the backup's own lock
+        with closing(sqlite3.connect(tmp_path / "backup" / "database.sqlite3")) as snapshot:
+            assert snapshot.execute("SELECT name FROM job_lock").fetchall() == [("backup",)]
+
     target = fresh_instance(migrated=migrated)
     restored = restore(target, tmp_path / "backup")
     assert restored.exit_code == 0, restored.output
     assert f"{len(listed)} files" in restored.output
     assert_same_instance(app, target, passwords)
-    assert row_count(target, JobLock) == 0  # the backup's own lock stayed with the old instance
+    assert row_count(target, JobLock) == 0  # that lock belongs to the old instance's process
     assert_new_deeds_can_be_posted(target, passwords)
 
 
