@@ -17,7 +17,7 @@ import mimetypes
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404
+import subprocess  # to run pg_dump and pg_restore  # nosec B404
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
