@@ -228,7 +228,7 @@ def restore(src: Path) -> RestoreReport:
             _load_postgresql(src / DUMPS[kind])
         _put_files(src)
         upgraded = _upgrade_if_older(revision)
-    return RestoreReport(kind, count, size, revision, upgraded, len(manifest.get("vanished", [])))
+    return RestoreReport(kind, count, size, revision, upgraded, len(manifest["vanished"]))
 
 
 def read_manifest(src: Path) -> dict[str, Any]:
@@ -240,7 +240,8 @@ def read_manifest(src: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         ok = (manifest["format"] == FORMAT and manifest["version"] == VERSION
               and manifest["database"]["kind"] in DUMPS and "alembic_revision" in manifest
-              and isinstance(manifest["files"]["count"], int) and "file_list" in manifest)
+              and isinstance(manifest["files"]["count"], int) and "file_list" in manifest
+              and isinstance(manifest["vanished"], list))
     except (ValueError, KeyError, TypeError):
         ok = False
     if not ok:
