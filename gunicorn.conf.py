@@ -42,9 +42,14 @@ limit_request_field_size = 8190
 # The proxy in front sets X-Forwarded-*; the app trusts them by TEKOTAULU_TRUSTED_PROXIES.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # empty: none
 errorlog = os.environ.get("GUNICORN_ERRORLOG", "-")
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+
+# gunicornc's control socket (gunicorn 25+) is one path per user by default: each server on a
+# machine needs a path of its own, or the last one started takes the others' socket.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 
 # A path segment this long is a secret (a projection link, a one-time link): never log it.
 SECRET_SEGMENT = re.compile(r"[A-Za-z0-9_\-.~]{20,}")

@@ -7,7 +7,6 @@ Run: .venv/bin/python bench/load.py
 """
 
 import http.client
-import re
 import sys
 import tempfile
 import threading
@@ -16,36 +15,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._gunicorn import PASSWORD, gunicorn, prepare  # noqa: E402
+from bench._gunicorn import PASSWORD, THREADS, WORKERS, prepare  # noqa: E402
+from tests.cluster_support import Browser, gunicorn  # noqa: E402
 
 USERNAME = "kuorma"
 CONCURRENCY = 8
 SECONDS = 5.0
 DEEDS = 48
-
-
-def login_cookie(port: int) -> str:
-    """Log in over HTTP and return the session cookie header value."""
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    conn.request("GET", "/login")
-    response = conn.getresponse()
-    page = response.read().decode()
-    cookie = response.getheader("Set-Cookie").split(";")[0]
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    body = f"csrf_token={token}&username={USERNAME}&password={PASSWORD}"
-    conn.request("POST", "/login", body, {"Cookie": cookie,
-                 "Content-Type": "application/x-www-form-urlencoded"})
-    response = conn.getresponse()
-    response.read()
-    assert response.status == 302, response.status
-    cookie = response.getheader("Set-Cookie").split(";")[0]
-    # Follow the redirect as a browser would: the first page stores the form token in the
-    # session cookie, and a browser sends the updated cookie from then on.
-    conn.request("GET", response.getheader("Location"), headers={"Cookie": cookie})
-    response = conn.getresponse()
-    response.read()
-    updated = response.getheader("Set-Cookie")
-    return updated.split(";")[0] if updated else cookie
 
 
 def load(port: int, path: str, cookie: str) -> float:
@@ -76,10 +52,12 @@ def main() -> None:
     """Print both throughputs and their ratio."""
     with tempfile.TemporaryDirectory() as folder:
         env, _unit = prepare(Path(folder), [(USERNAME, "employee")], DEEDS)
-        with gunicorn(env) as (port, _pid):
-            cookie = login_cookie(port)
-            hello = load(port, "/healthz", cookie)
-            board = load(port, "/", cookie)
+        with gunicorn(env, Path(folder), workers=WORKERS, threads=THREADS) as server:
+            browser = Browser(server.port)
+            browser.log_in(USERNAME, PASSWORD)
+            cookie = browser.cookie_header()
+            hello = load(server.port, "/healthz", cookie)
+            board = load(server.port, "/", cookie)
     print(f"hello_rps={hello:.0f}")
     print(f"board_rps={board:.0f} (24 cards)")
     print(f"board_vs_hello={board / hello:.2f} (bar: >= 0.30)")

@@ -26,12 +26,12 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._gunicorn import PASSWORD, gunicorn, prepare  # noqa: E402
+from bench._gunicorn import PASSWORD, THREADS, WORKERS, prepare  # noqa: E402
+from tests.cluster_support import Browser, gunicorn, multipart  # noqa: E402
 from tests.imagegen import photo_like  # noqa: E402
 
 SCREENS = 30
@@ -43,72 +43,14 @@ LEADER, EMPLOYEE = "vetaja", "tyontekija"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-class Browser:
-    """One keep-alive connection with a cookie, like a browser tab (enough for these pages)."""
-
-    def __init__(self, port: int) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.cookie = ""
-
-    def request(self, method: str, path: str, body: bytes | str | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-        """Send a request, keep any new cookie; return status, headers and body."""
-        sent = dict(headers or {})
-        if self.cookie:
-            sent["Cookie"] = self.cookie
-        try:
-            self.conn.request(method, path, body, sent)
-            response = self.conn.getresponse()
-        except (http.client.RemoteDisconnected, ConnectionError):
-            # The server closed the idle keep-alive connection (gunicorn: after 2 s), as it
-            # does to browsers too, which then connect again: so do we.
-            self.conn.close()
-            self.conn.request(method, path, body, sent)
-            response = self.conn.getresponse()
-        data = response.read()
-        cookie = response.getheader("Set-Cookie")
-        if cookie:
-            self.cookie = cookie.split(";")[0]
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
-
-    def form_token(self, path: str) -> str:
-        """GET a page and return its CSRF token."""
-        status, _, page = self.request("GET", path)
-        assert status == 200, (path, status)
-        found = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
-        return found.group(1).decode()
-
-    def log_in(self, username: str) -> None:
-        """Sign in through the login form."""
-        token = self.form_token("/login")
-        body = f"csrf_token={token}&username={username}&password={PASSWORD}"
-        status, headers, _ = self.request(
-            "POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
-        assert status == 302, status
-        self.request("GET", headers["location"])  # the first page stores the form token
-
-
-def multipart(fields: dict[str, str], photo: bytes) -> tuple[bytes, str]:
-    """A multipart/form-data body with the fields and one JPEG; return it and its content type."""
-    boundary = uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="kuva.jpg"\r\n'
-        "Content-Type: image/jpeg\r\n\r\n".encode() + photo + b"\r\n")
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
-
 class Screen(threading.Thread):
     """A projection screen's poll loop: the same requests the browser script makes."""
 
-    def __init__(self, port: int, cookie: str, live_url: str, stop: threading.Event) -> None:
+    def __init__(self, port: int, cookies: dict[str, str], live_url: str,
+                 stop: threading.Event) -> None:
         super().__init__(daemon=True)
         self.browser = Browser(port)
-        self.browser.cookie = cookie
+        self.browser.cookies = dict(cookies)
         self.live_url = live_url
         self.stop = stop
         self.seen: dict[str, float] = {}  # description -> when this screen first received it
@@ -128,7 +70,7 @@ class Screen(threading.Thread):
                 status, answer_headers, body = self.browser.request("GET", url, None, headers)
             except (OSError, http.client.HTTPException):
                 self.errors += 1
-                self.browser.conn.close()
+                self.browser.close()
                 self.stop.wait(1.0)
                 continue
             now = time.perf_counter()
@@ -184,16 +126,17 @@ def main() -> None:
     """Start the server, run both phases, print the figures."""
     with tempfile.TemporaryDirectory() as folder:
         env, unit_id = prepare(Path(folder), [(LEADER, "leader"), (EMPLOYEE, "employee")], DEEDS)
-        with gunicorn(env) as (port, server_pid):
+        with gunicorn(env, Path(folder), workers=WORKERS, threads=THREADS) as server:
+            port, server_pid = server.port, server.pid
             leader = Browser(port)
-            leader.log_in(LEADER)
+            leader.log_in(LEADER, PASSWORD)
             status, _, page = leader.request("GET", "/projection")
             assert status == 200, status
             live_url = re.search(rb'data-live-url="([^"]+)"', page).group(1).decode()
             live_url = live_url.replace("&amp;", "&")
 
             stop = threading.Event()
-            screens = [Screen(port, leader.cookie, live_url, stop) for _ in range(SCREENS)]
+            screens = [Screen(port, leader.cookies, live_url, stop) for _ in range(SCREENS)]
             for screen in screens:
                 screen.start()
             time.sleep(3.5)  # every screen has had its first, full answer
@@ -206,7 +149,7 @@ def main() -> None:
             not_modified = sum(s.not_modified for s in screens) - sum(c[1] for c in counts)
 
             poster = Browser(port)
-            poster.log_in(EMPLOYEE)
+            poster.log_in(EMPLOYEE, PASSWORD)
             posted: dict[str, float] = {}  # description -> when its POST started
             deadline = time.perf_counter() + POST_SECONDS
             n = 0
