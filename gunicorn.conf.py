@@ -42,7 +42,7 @@ limit_request_field_size = 8190
 # The proxy in front sets X-Forwarded-*; the app trusts them by TEKOTAULU_TRUSTED_PROXIES.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # empty: none
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 errorlog = os.environ.get("GUNICORN_ERRORLOG", "-")
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 

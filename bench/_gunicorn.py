@@ -8,9 +8,6 @@ from pathlib import Path
 
 PASSWORD = "kuusi-jarvea-7"
 WORKERS, THREADS = 2, 4
-# The production settings less what would disturb a measurement: an access log line per
-# request, and workers recycled (re-importing the app) mid-run.
-QUIET = {"GUNICORN_ACCESSLOG": "", "GUNICORN_LOGLEVEL": "warning", "GUNICORN_MAX_REQUESTS": "0"}
 
 SEED = """
 import io, datetime as dt
@@ -35,7 +32,7 @@ with app.app_context():
 def prepare(folder: Path, users: list[tuple[str, str]], deeds: int) -> tuple[dict[str, str], int]:
     """Migrate an instance in the folder with these (username, role) users and deeds by the last
     one; return gunicorn's environment and the id of the one unit."""
-    env = {**os.environ, **QUIET, "DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
            "TEKOTAULU_UPLOAD_FOLDER": str(folder / "uploads"), "TEKOTAULU_SECRET_KEY": "bench",
            "TEKOTAULU_SECURE_COOKIES": "0", "TEKOTAULU_RATELIMIT_ENABLED": "0"}
     code = SEED.format(password=PASSWORD, users=users, deeds=deeds)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -127,9 +128,9 @@ def cluster_environment(database_url: str, s3_endpoint: str) -> dict[str, str]:
 
 def bucket_keys(endpoint: str) -> set[str]:
     """Every object name in the bucket, listed page by page."""
-    client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
-    pages = client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
-    return {item["Key"] for page in pages for item in page.get("Contents", ())}
+    with closing(boto3.client("s3", endpoint_url=endpoint, region_name=REGION)) as client:
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
+        return {item["Key"] for page in pages for item in page.get("Contents", ())}
 
 
 def login_counters(address: str, *, forget: bool = False) -> list[bytes]:
@@ -152,8 +153,9 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
     folder = tmp_path_factory.mktemp("cluster")
     address = "127." + ".".join(str(1 + byte % 254) for byte in uuid.uuid4().bytes[:3])
     with local_s3_server() as (endpoint, s3):
-        boto3.client("s3", endpoint_url=endpoint, region_name=REGION).create_bucket(
-            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+        with closing(boto3.client("s3", endpoint_url=endpoint, region_name=REGION)) as client:
+            client.create_bucket(Bucket=BUCKET,
+                                 CreateBucketConfiguration={"LocationConstraint": REGION})
         database_url = new_database(folder, "cluster")
         try:
             env = cluster_environment(database_url, endpoint)

@@ -7,6 +7,7 @@ import os
 import time
 
 import pytest
+from gunicorn import version_info as gunicorn_version
 
 from tests.cluster_support import gunicorn
 
@@ -54,3 +55,10 @@ def test_an_oversized_request_line_is_refused(served):
     assert get(port, "/" + "a" * 3000) == 302  # under the limit: the app answers (to /login)
     assert get(port, "/" + "a" * 5000) == 414  # over it: gunicorn refuses before the app
     assert get(port, "/healthz") == 200  # the worker lives on
+
+
+@pytest.mark.skipif(gunicorn_version < (25, 1), reason="no control socket before gunicorn 25.1")
+def test_each_server_has_a_control_socket_of_its_own(served, tmp_path):
+    """GUNICORN_CONTROL_SOCKET: two servers on one machine must not share gunicornc's socket."""
+    port, _ = served
+    assert (tmp_path / f"gunicorn-{port}.ctl").is_socket()
