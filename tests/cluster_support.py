@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +66,29 @@ def gunicorn(env: Mapping[str, str], log_folder: Path, *, workers: int = 2,
              threads: int = 4) -> Iterator[AppServer]:
     """Serve app:create_app() with gunicorn.conf.py on a free loopback port until it answers
     /healthz; stop it at the end, however the block ends."""
+    with gunicorns(env, log_folder, 1, workers=workers, threads=threads) as (server,):
+        yield server
+
+
+@contextmanager
+def gunicorns(env: Mapping[str, str], log_folder: Path, count: int, *, workers: int,
+              threads: int) -> Iterator[list[AppServer]]:
+    """Start `count` servers of the same app together (they import it side by side), wait until
+    each answers, and stop them all at the end."""
+    servers: list[AppServer] = []
+    try:
+        for _ in range(count):
+            servers.append(start(env, log_folder, workers, threads))
+        for server in servers:
+            wait_until_answering(server)
+        yield servers
+    finally:
+        stop(server.process for server in servers)
+
+
+def start(env: Mapping[str, str], log_folder: Path, workers: int, threads: int) -> AppServer:
+    """Start gunicorn on a free port, its output going to a log file (and gunicornc's control
+    socket beside it: the default path is one per user, which servers side by side would share)."""
     port = free_port()
     settings = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}",
                 "GUNICORN_WORKERS": str(workers), "GUNICORN_THREADS": str(threads),
@@ -76,12 +99,7 @@ def gunicorn(env: Mapping[str, str], log_folder: Path, *, workers: int = 2,
             [str(GUNICORN), "-c", str(ROOT / "gunicorn.conf.py"), "app:create_app()"],
             cwd=ROOT, env=settings, stdin=subprocess.DEVNULL, stdout=sink,
             stderr=subprocess.STDOUT)
-    server = AppServer(port, process, log)
-    try:
-        wait_until_answering(server)
-        yield server
-    finally:
-        stop(process)
+    return AppServer(port, process, log)
 
 
 def wait_until_answering(server: AppServer) -> None:
@@ -104,15 +122,18 @@ def wait_until_answering(server: AppServer) -> None:
     raise RuntimeError(f"gunicorn did not answer in {START_SECONDS:.0f} s:\n" + server.output())
 
 
-def stop(process: subprocess.Popen) -> None:
-    """Stop gunicorn gracefully (SIGTERM), or kill it when it does not stop in time."""
-    if process.poll() is None:
+def stop(processes: Iterable[subprocess.Popen]) -> None:
+    """Stop gunicorn masters gracefully (SIGTERM, all at once), killing any that do not stop
+    in time."""
+    running = [process for process in processes if process.poll() is None]
+    for process in running:
         process.terminate()
-    try:
-        process.wait(timeout=STOP_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=STOP_SECONDS)
+    for process in running:
+        try:
+            process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=STOP_SECONDS)
 
 
 def token_in(page: bytes) -> str:
