@@ -10,13 +10,14 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import tomllib
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,15 +54,16 @@ def test_wheel_installs_migrates_and_serves(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = installed_environment()
-    package = run(venv, ["python", "-c", "import app; print(app.__file__)"], elsewhere, env)
+    python, flask = str(venv / "bin" / "python"), str(venv / "bin" / "flask")
+    package = call([python, "-c", "import app; print(app.__file__)"], elsewhere, env)
     assert Path(package.strip()).is_relative_to(site_packages)
     before = snapshot(site_packages / "app")
 
-    run(venv, ["flask", "--app", "app", "db", "upgrade"], elsewhere, env)
-    assert "(head)" in run(venv, ["flask", "--app", "app", "db", "current"], elsewhere, env)
+    call([flask, "--app", "app", "db", "upgrade"], elsewhere, env)
+    assert "(head)" in call([flask, "--app", "app", "db", "current"], elsewhere, env)
     # With a user the instance is set up, so /login is the login page rather than /setup's.
-    run(venv, ["flask", "--app", "app", "user", "create", "aino", "--password-stdin"], elsewhere,
-        env, stdin=secrets.token_urlsafe(16) + "\n")
+    call([flask, "--app", "app", "user", "create", "aino", "--password-stdin"], elsewhere, env,
+         stdin=secrets.token_urlsafe(16) + "\n")
     with gunicorn(venv, elsewhere, env) as base:
         check_pages(base)
 
@@ -77,24 +79,21 @@ def build_wheel(tmp_path: Path) -> Path:
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_COPIED))
     dist = tmp_path / "dist"
     # The build backend is the one requirements-test.lock pinned into this venv: no download.
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         str(source), "-w", str(dist)],
-        check=True, capture_output=True, timeout=INSTALL_SECONDS, cwd=tmp_path,
-    )
+    call([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+          str(source), "-w", str(dist)], tmp_path)
     (wheel,) = dist.glob("tekotaulu-*.whl")
     return wheel
 
 
 def install(wheel: Path, venv: Path) -> Path:
     """A new venv with requirements.lock (hashes required) and the wheel; its site-packages."""
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=60)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    for arguments in (["--require-hashes", "-r", str(ROOT / "requirements.lock")],
-                      ["--no-deps", str(wheel)]):
-        subprocess.run(pip + arguments, check=True, capture_output=True,
-                       timeout=INSTALL_SECONDS, cwd=venv)
-    run(venv, ["python", "-m", "pip", "check"], venv, None)  # the lock holds what pyproject needs
+    # This venv's pip installs into the new one: ensurepip would add a slow step and nothing else.
+    call([sys.executable, "-m", "venv", "--without-pip", str(venv)], venv.parent)
+    pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python")]
+    call([*pip, "install", "--quiet", "--no-compile", "--require-hashes", "-r",
+          str(ROOT / "requirements.lock")], venv)
+    call([*pip, "install", "--quiet", "--no-deps", str(wheel)], venv)
+    call([*pip, "check"], venv)  # the lock holds all that pyproject asks for
     (site_packages,) = venv.glob("lib/python3*/site-packages")
     return site_packages
 
@@ -107,13 +106,11 @@ def installed_environment() -> dict[str, str]:
     return env
 
 
-def run(venv: Path, command: list[str], cwd: Path, env: dict[str, str] | None,
-        stdin: str | None = None) -> str:
-    """Run one of the venv's programs; its output, or a failure that shows what it printed."""
-    done = subprocess.run(
-        [str(venv / "bin" / command[0]), *command[1:]], input=stdin,
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=INSTALL_SECONDS,
-    )
+def call(command: list[str], cwd: Path, env: dict[str, str] | None = None,
+         stdin: str | None = None) -> str:
+    """Run a command to its end; its output, or a failure that shows all it printed."""
+    done = subprocess.run(command, input=stdin, cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=INSTALL_SECONDS)
     assert done.returncode == 0, f"{command} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
@@ -123,55 +120,33 @@ def snapshot(folder: Path) -> dict[str, int]:
     return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*")}
 
 
-class gunicorn:  # noqa: N801 - used as a function in a with statement
-    """The installed app under gunicorn on a free loopback port, stopped on leaving."""
-
-    def __init__(self, venv: Path, cwd: Path, env: dict[str, str]):
-        address = f"127.0.0.1:{free_port()}"
-        self.command = [str(venv / "bin" / "gunicorn"), "--workers", "1", "--bind", address,
-                        "app:create_app()"]
-        self.base = "http://" + address
-        self.cwd, self.env = cwd, env
-
-    def __enter__(self) -> str:
-        self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+@contextmanager
+def gunicorn(venv: Path, cwd: Path, env: dict[str, str]) -> Iterator[str]:
+    """The installed app under gunicorn on a port the system picks; its URL, stopped on leaving."""
+    log = cwd / "gunicorn.log"
+    command = [str(venv / "bin" / "gunicorn"), "--workers", "1", "--bind", "127.0.0.1:0",
+               "--error-logfile", str(log), "app:create_app()"]
+    process = subprocess.Popen(command, cwd=cwd, env=env)
+    try:
+        yield listening_address(process, log)
+    finally:
+        process.terminate()
         try:
-            wait_until_serving(self.base, self.process)
-        except BaseException:
-            self.__exit__()
-            raise
-        return self.base
-
-    def __exit__(self, *_exc: object) -> None:
-        self.process.terminate()
-        try:
-            self.process.communicate(timeout=10)
+            process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.communicate()
+            process.kill()
+            process.wait()
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until_serving(base: str, process: subprocess.Popen) -> None:
-    """Wait for /healthz; fail with gunicorn's output if it stops or takes too long."""
+def listening_address(process: subprocess.Popen, log: Path) -> str:
+    """Where gunicorn says it listens; a failure with its log if it stops or takes too long."""
     deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail("gunicorn stopped:\n" + process.stdout.read().decode())
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"gunicorn did not answer within {START_SECONDS} s")
+    while time.monotonic() < deadline and process.poll() is None:
+        found = re.search(r"Listening at: (http://\S+)", log.read_text() if log.exists() else "")
+        if found:
+            return found.group(1)
+        time.sleep(0.1)
+    pytest.fail("gunicorn is not listening:\n" + (log.read_text() if log.exists() else ""))
 
 
 def check_pages(base: str) -> None:
