@@ -10,7 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PIP_TOOLS="pip-tools==7.6.2"
 
+# pip-compile resolves for the interpreter and machine it runs on: they must be the target's.
 python=$(command -v python3.11) || { echo "lock.sh needs python3.11 (the locks are for 3.11)" >&2; exit 1; }
+[ "$(uname -sm)" = "Linux x86_64" ] || { echo "lock.sh must run on Linux x86_64 (the locks are for it)" >&2; exit 1; }
 tools="$(mktemp -d)"
 trap 'rm -rf "$tools"' EXIT
 "$python" -m venv "$tools"
