@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flask import Flask
 import sqlalchemy as sa
+from flask import Flask
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 

@@ -119,7 +119,9 @@ def run_migrations_online():
                     if broken:
                         raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
             # A migration that rebuilt a table dropped the search index's or tallies' triggers.
-            if sqlite and (create_sqlite_triggers(connection) | missing_sqlite_triggers(connection)):
+            remade = sqlite and (create_sqlite_triggers(connection)
+                                 | missing_sqlite_triggers(connection))
+            if remade:
                 connection.commit()
         finally:
             if sqlite:  # keys are off on this connection: never hand it back to the pool
