@@ -34,41 +34,35 @@ def _key_of(row: str) -> str:
     return ", ".join(f"{value} AS {column}" for value, column in named)
 
 
-def _same_key(row: str) -> str:
-    """The tally rows of a deed row's key."""
-    return (f"municipality_id = {row}.municipality_id AND unit_id = {row}.unit_id "
-            f"AND customer_type = COALESCE({row}.customer_type, '') "
-            f"AND visibility = {row}.visibility AND author_id = {row}.author_id")
+def _counted(table: str, moment: str, select: str, counts: tuple[str, ...], sign: int) -> list[str]:
+    """Add a SELECT's signed (m, key..., counts...) rows to a tally by upsert; after taking
+    away, delete the rows it touched that are left at zero."""
+    columns = f"{moment}, {KEY}"
+    added = ", ".join(f"{count} = {table}.{count} + excluded.{count}" for count in counts)
+    add = (f"INSERT INTO {table} ({columns}, {', '.join(counts)}) {select} "  # nosec B608
+           f"ON CONFLICT ({columns}) DO UPDATE SET {added}")
+    if sign > 0:
+        return [add]
+    empty = " AND ".join(f"{count} = 0" for count in counts)
+    return [add, f"DELETE FROM {table} WHERE {empty} AND "  # noqa: S608  # nosec B608
+                 f"({columns}) IN (SELECT m, {KEY} FROM ({select}) AS changed)"]
 
 
 def _count_deed(row: str, sign: int) -> list[str]:
     """Add a deed row (old or new) to the deed tally, or take it away."""
-    add = (f"INSERT INTO deed_tally (happened_on, {KEY}, deeds) "  # nosec B608
-           f"SELECT {row}.happened_on, {_key_of(row)}, {sign} WHERE true "
-           f"ON CONFLICT (happened_on, {KEY}) DO UPDATE SET "
-           f"deeds = deed_tally.deeds + excluded.deeds")
-    if sign > 0:
-        return [add]
-    return [add, f"DELETE FROM deed_tally WHERE happened_on = {row}.happened_on "  # noqa: S608  # nosec B608
-                 f"AND {_same_key(row)} AND deeds = 0"]
+    select = f"SELECT {row}.happened_on AS m, {_key_of(row)}, {sign} AS deeds WHERE true"
+    return _counted("deed_tally", "happened_on", select, ("deeds",), sign)
 
 
-def _add_reactions(hours_select: str, sign: int) -> list[str]:
-    """Upsert (hour, key..., thanks, comments) rows of a SELECT, and delete those left empty."""
-    add = (f"INSERT INTO reaction_tally (created_hour, {KEY}, thanks, comments) {hours_select} "  # nosec B608
-           f"ON CONFLICT (created_hour, {KEY}) DO UPDATE SET "
-           f"thanks = reaction_tally.thanks + excluded.thanks, "
-           f"comments = reaction_tally.comments + excluded.comments")
-    if sign > 0:
-        return [add]
-    return [add, "DELETE FROM reaction_tally WHERE thanks = 0 AND comments = 0 AND "  # noqa: S608  # nosec B608
-                 f"(created_hour, {KEY}) IN (SELECT h, {KEY} FROM ({hours_select}) AS changed)"]
+def _add_reactions(select: str, sign: int) -> list[str]:
+    """Add a SELECT's (m: hour, key..., thanks, comments) rows to the reaction tally."""
+    return _counted("reaction_tally", "created_hour", select, ("thanks", "comments"), sign)
 
 
 def _one_reaction(row: str, thanks: int, comments: int, dialect: str) -> list[str]:
     """Count one thanks or comment row (old or new) on its deed's key, signed."""
     sign = thanks + comments
-    select = (f"SELECT {_hour(f'{row}.created_at', dialect)} AS h, "  # noqa: S608  # nosec B608
+    select = (f"SELECT {_hour(f'{row}.created_at', dialect)} AS m, "  # noqa: S608  # nosec B608
               f"{_key_of('d')}, "
               f"{thanks} AS thanks, {comments} AS comments FROM deed AS d "
               f"WHERE d.id = {row}.deed_id")
@@ -81,7 +75,7 @@ def _deeds_reactions(row: str, sign: int, dialect: str) -> list[str]:
     reactions = (f"SELECT {hour} AS h, 1 AS t, 0 AS c FROM thanks "  # noqa: S608  # nosec B608
                  f"WHERE deed_id = {row}.id UNION ALL "
                  f"SELECT {hour}, 0, 1 FROM comment WHERE deed_id = {row}.id")
-    select = (f"SELECT h, {_key_of(row)}, {sign} * SUM(t) AS thanks, "  # noqa: S608  # nosec B608
+    select = (f"SELECT h AS m, {_key_of(row)}, {sign} * SUM(t) AS thanks, "  # noqa: S608  # nosec B608
               f"{sign} * SUM(c) AS comments "
               f"FROM ({reactions}) AS r GROUP BY h")
     return _add_reactions(select, sign)
