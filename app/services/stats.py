@@ -146,8 +146,8 @@ def _tallied(filters: BoardFilter) -> bool:
     """Tell whether the tallies can answer the filter.
 
     They keep the place, the customer type, the author, the visibility and the day (for
-    reactions the hour): a page over a period reads a bounded number of their rows, however
-    many deeds it counts. A search text, a workshop round (a range of posting times) and
+    reactions the hour): a period reads at most one row per day (hour) and key, however many
+    deeds it counts. A search text, a workshop round (a range of posting times) and
     "featured" are not kept in them: such a page counts the deeds themselves, by GROUP BY.
     """
     return filters.text is None and filters.round is None and not filters.featured
