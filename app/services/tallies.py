@@ -93,6 +93,7 @@ def triggers(dialect: str) -> dict[str, tuple[str, str, str | None, list[str]]]:
     reaction_moved = _changed(("deed_id", "created_at"), dialect)
     triggers = {
         "deed_tally_insert": ("INSERT", "deed", None, _count_deed("new", 1)),
+        # A deed's thanks and comments go before it (foreign keys), each by its own trigger.
         "deed_tally_delete": ("DELETE", "deed", None, _count_deed("old", -1)),
         "deed_tally_update": (
             f"UPDATE OF {', '.join(DEED_KEY)}", "deed", moved,
