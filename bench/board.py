@@ -51,9 +51,16 @@ def spread_over_years() -> None:
         days_back = "CAST(:today AS date) - (id % :spread)"
     else:
         days_back = "date(:today, '-' || (id % :spread) || ' days')"
-    db.session.execute(sa.text(f"UPDATE deed SET happened_on = {days_back}"),  # noqa: S608
-                       {"today": dt.date.today().isoformat(), "spread": SPREAD_DAYS})
-    db.session.commit()
+    # In batches, as the fill: PostgreSQL's tally triggers would otherwise stack 100,000
+    # versions of the one tally row every deed leaves, in one transaction.
+    last = db.session.scalar(sa.select(sa.func.max(Deed.id))) or 0
+    for start in range(0, last, BATCH):
+        db.session.execute(
+            sa.text(f"UPDATE deed SET happened_on = {days_back} "  # noqa: S608
+                    "WHERE id > :start AND id <= :end"),
+            {"today": dt.date.today().isoformat(), "spread": SPREAD_DAYS, "start": start,
+             "end": start + BATCH})
+        db.session.commit()
     analyze()
 
 

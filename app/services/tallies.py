@@ -7,6 +7,8 @@ see each of them, in the same transaction as the change, whatever code made it. 
 signed amount by one upsert (`count = count + amount`: two writers queue on the row, never
 read-then-write) and deletes the row it left at zero, so an erased author's id goes with them.
 Made by the migration; migrations/env.py makes them again on SQLite after a table rebuild.
+Row by row: a bulk load that adds thousands of deeds to one tally row should commit in batches
+(on PostgreSQL each change leaves a row version that the next one in the transaction walks).
 The SQL is put together from this module's own table and column names and row aliases alone
 (no value from outside), hence the S608/B608 marks.
 """
