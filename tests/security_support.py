@@ -36,6 +36,21 @@ def make_user(app, username: str, role: Role = Role.EMPLOYEE) -> int:
     return user_id
 
 
+def signed_in_clients(app, prefix: str, count: int) -> list:
+    """Employees prefix0, prefix1, ... each signed in on a test client of their own."""
+    with app.app_context():
+        for n in range(count):
+            accounts.create_user(f"{prefix}{n}", PASSWORD, role=Role.EMPLOYEE)
+        db.session.remove()
+    clients = []
+    for n in range(count):
+        client = app.test_client()
+        assert client.post("/login", data={"username": f"{prefix}{n}", "password": PASSWORD}
+                           ).status_code == 302
+        clients.append(client)
+    return clients
+
+
 def supervise(app, unit_id: int, username: str) -> None:
     """Make the supervisor answer for the unit."""
     with app.app_context():

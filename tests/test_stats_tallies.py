@@ -8,7 +8,6 @@ import threading
 import zoneinfo
 from collections import Counter
 
-import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
@@ -29,7 +28,7 @@ from app.services import accounts, privacy, stats
 from app.services.board import BoardFilter
 from tests.conftest import PASSWORD, deed_form, jpeg_upload, log_in
 from tests.review_support import set_approval
-from tests.security_support import make_deed, make_user, supervise
+from tests.security_support import make_deed, make_user, signed_in_clients, supervise
 
 HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
 TALLY_REVISION = "b8e4f6a0d2c3"
@@ -275,20 +274,12 @@ def test_the_migration_counts_the_rows_already_there(app, world):
     assert_tallies_right(app)
 
 
-@pytest.mark.parametrize("people", [12])
-def test_concurrent_thanks_and_posts_keep_the_tallies(app, world, people):
+def test_concurrent_thanks_and_posts_keep_the_tallies(app, world):
     """Many at once thank one deed and post deeds of the same day and unit: every count lands
     in the same tally rows (upserts that queue, never a lost update)."""
+    people = 12
     deed_id = make_deed(app, world.unit_id)
-    with app.app_context():
-        for n in range(people):
-            accounts.create_user(f"kiittaja{n}", PASSWORD, role=Role.EMPLOYEE)
-        db.session.remove()
-    clients = []
-    for n in range(people):
-        client = app.test_client()
-        assert log_in(client, f"kiittaja{n}").status_code == 302
-        clients.append(client)
+    clients = signed_in_clients(app, "kiittaja", people)
     start = threading.Barrier(people)
     statuses: list[int] = []
 
