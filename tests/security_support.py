@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import re
+import threading
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -49,6 +50,15 @@ def signed_in_clients(app, prefix: str, count: int) -> list:
                            ).status_code == 302
         clients.append(client)
     return clients
+
+
+def on_every_client(clients: list, action) -> None:
+    """Run action(client, n) for every client in a thread of its own; wait for them all."""
+    threads = [threading.Thread(target=action, args=(c, n)) for n, c in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
 
 
 def supervise(app, unit_id: int, username: str) -> None:

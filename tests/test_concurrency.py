@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Deed, Rendition
 from tests.conftest import deed_form, jpeg_upload
-from tests.security_support import signed_in_clients
+from tests.security_support import on_every_client, signed_in_clients
 
 CLIENTS = 20
 
@@ -23,11 +23,7 @@ def test_twenty_simultaneous_uploads_all_succeed(app, world):
         start.wait()
         statuses.append(client.post("/deeds/new", data=form).status_code)
 
-    threads = [threading.Thread(target=post, args=(c, n)) for n, c in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    on_every_client(clients, post)
     assert statuses == [302] * CLIENTS
     with app.app_context():
         descriptions = set(db.session.scalars(sa.select(Deed.description)))

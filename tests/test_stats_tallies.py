@@ -28,7 +28,13 @@ from app.services import accounts, privacy, stats
 from app.services.board import BoardFilter
 from tests.conftest import PASSWORD, deed_form, jpeg_upload, log_in
 from tests.review_support import set_approval
-from tests.security_support import make_deed, make_user, signed_in_clients, supervise
+from tests.security_support import (
+    make_deed,
+    make_user,
+    on_every_client,
+    signed_in_clients,
+    supervise,
+)
 
 HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
 TALLY_REVISION = "b8e4f6a0d2c3"
@@ -290,11 +296,7 @@ def test_concurrent_thanks_and_posts_keep_the_tallies(app, world):
         statuses.append(client.post(f"/deeds/{deed_id}/thanks").status_code)
         statuses.append(client.post("/deeds/new", data=form).status_code)
 
-    threads = [threading.Thread(target=act, args=(c, n)) for n, c in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    on_every_client(clients, act)
     assert statuses == [302] * (2 * people)
     assert_tallies_right(app)
     with app.app_context():
