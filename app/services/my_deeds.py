@@ -77,33 +77,36 @@ def _new_per_deed(model, actor, ids: list[int], user_id: int, seen: dt.datetime 
 
 
 def mark_seen(user_id: int, moment: dt.datetime) -> None:
-    """Remember when the user last opened their deeds."""
+    """Remember when the user last opened their deeds; the badge counts from then on (a
+    thanks that came in while the page was made stays news)."""
     with write_transaction():
-        db.session.execute(sa.update(User).where(User.id == user_id).values(me_seen_at=moment))
+        db.session.execute(sa.update(User).where(User.id == user_id).values(
+            me_seen_at=moment, news=sa.select(counted_news(user_id, moment)).scalar_subquery()))
 
 
 def news_count(user_id: int) -> int:
     """New thanks and comments from others on the user's deeds since they last opened /me.
 
-    One statement for the header of every page, served by the deed author index and the
-    thanks (deed, time) and comment deed indexes.
+    One primary-key read for the header of every page: triggers keep the count.
     """
-    seen = sa.select(User.me_seen_at).where(User.id == user_id).scalar_subquery()
-    total = _news_query(Thanks, Thanks.user_id, user_id, seen) + _news_query(
+    return int(db.session.scalar(sa.select(User.news).where(User.id == user_id)) or 0)
+
+
+def counted_news(user_id: int, seen) -> sa.ColumnElement:
+    """The news counted from the rows: thanks and comments of others on the user's deeds
+    after `seen` (a moment, a column or None for all)."""
+    return _news_query(Thanks, Thanks.user_id, user_id, seen) + _news_query(
         Comment, Comment.author_id, user_id, seen
     )
-    return int(db.session.scalar(sa.select(total)) or 0)
 
 
-def _news_query(model, actor, user_id: int, seen: sa.ScalarSelect) -> sa.ScalarSelect:
-    """Count the thanks (or comments) of others on the user's deeds since the last visit."""
-    return (
+def _news_query(model, actor, user_id: int, seen) -> sa.ScalarSelect:
+    """Count the thanks (or comments) of others on the user's deeds since `seen`."""
+    query = (
         sa.select(sa.func.count(model.id))
         .join(Deed, Deed.id == model.deed_id)
-        .where(
-            Deed.author_id == user_id,
-            actor != user_id,
-            sa.or_(seen.is_(None), model.created_at > seen),
-        )
-        .scalar_subquery()
+        .where(Deed.author_id == user_id, actor != user_id)
     )
+    if seen is not None:
+        query = query.where(model.created_at > seen)
+    return query.scalar_subquery()

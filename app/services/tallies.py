@@ -1,4 +1,5 @@
-"""The statistics' running counts (deed_tally, reaction_tally), kept by database triggers.
+"""Running counts kept by database triggers: the statistics' (deed_tally, reaction_tally) and
+each user's news since they last opened their deeds (user.news, the header's badge).
 
 Every change that moves a count goes through `deed`, `thanks` or `comment`: a post, an edit of
 the unit, date or customer type, hiding, unhiding, approving, erasing (a user, by retention),
@@ -118,10 +119,37 @@ def triggers(dialect: str) -> dict[str, tuple[str, str, str | None, list[str]]]:
     return triggers
 
 
+def _news(row: str, actor: str, sign: int) -> str:
+    """Add to (or take from) the news of the deed's author a thanks or comment row by someone
+    else, made after the author last opened their deeds."""
+    change = "news + 1" if sign > 0 else "news - 1"
+    guard = "" if sign > 0 else " AND news > 0"
+    return (f'UPDATE "user" SET news = {change} '  # noqa: S608  # nosec B608
+            f"WHERE id = (SELECT author_id FROM deed WHERE id = {row}.deed_id) "
+            f"AND id <> {row}.{actor} "
+            f"AND (me_seen_at IS NULL OR me_seen_at < {row}.created_at){guard}")
+
+
+def news_triggers() -> dict[str, tuple[str, str, str | None, list[str]]]:
+    """The triggers that keep user.news: a thanks or comment given or taken away (a deed's
+    are deleted before it, so its author is still found). They never move to another deed."""
+    return {
+        f"{table}_news_{event.lower()}": (event, table, None, [_news(row, actor, sign)])
+        for table, actor in (("thanks", "user_id"), ("comment", "author_id"))
+        for event, row, sign in (("INSERT", "new", 1), ("DELETE", "old", -1))
+    }
+
+
 def create_triggers(connection) -> None:
     """Make every tally trigger (PostgreSQL: each with its function)."""
     dialect = connection.dialect.name
     for name, spec in triggers(dialect).items():
+        _create(connection, name, spec)
+
+
+def create_news_triggers(connection) -> None:
+    """Make the triggers that keep user.news."""
+    for name, spec in news_triggers().items():
         _create(connection, name, spec)
 
 
@@ -139,10 +167,11 @@ def _create(connection, name: str, spec: tuple[str, str, str | None, list[str]])
         connection.exec_driver_sql(f"{head} BEGIN {body} END")
 
 
-def drop_triggers(connection) -> None:
-    """Remove every tally trigger (and PostgreSQL's functions)."""
+def drop_triggers(connection, news: bool = False) -> None:
+    """Remove every tally trigger, or the news triggers (and PostgreSQL's functions)."""
     dialect = connection.dialect.name
-    for name, (_event, table, _when, _statements) in triggers(dialect).items():
+    made = news_triggers() if news else triggers(dialect)
+    for name, (_event, table, _when, _statements) in made.items():
         if dialect == "postgresql":
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
             connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")
@@ -151,17 +180,20 @@ def drop_triggers(connection) -> None:
 
 
 def missing_sqlite_triggers(connection) -> bool:
-    """Make the tally triggers a table rebuild dropped (SQLite); tell whether any were.
+    """Make the tally and news triggers a table rebuild dropped (SQLite), of those the schema
+    has come to; tell whether any were.
 
     A rebuild copies the rows without firing them, so the counts stay right.
     """
-    if not connection.exec_driver_sql(
+    wanted = {}
+    if connection.exec_driver_sql(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'deed_tally'"
     ).first():
-        return False
+        wanted |= triggers("sqlite")
+    if any(row[1] == "news" for row in connection.exec_driver_sql('PRAGMA table_info("user")')):
+        wanted |= news_triggers()
     existing = {row[0] for row in connection.exec_driver_sql(
         "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    wanted = triggers("sqlite")
     missing = [name for name in wanted if name not in existing]
     for name in missing:
         _create(connection, name, wanted[name])
