@@ -6,7 +6,7 @@ import re
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Deed, Thanks, Visibility
+from app.models import Deed, Visibility
 from app.services import accounts, comments, deeds, my_deeds, privacy
 from tests.security_support import login, make_comment, make_deed, make_user
 
