@@ -46,6 +46,11 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 errorlog = os.environ.get("GUNICORN_ERRORLOG", "-")
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 
+# gunicornc's control socket (gunicorn 25+) is one path per user by default: each server on a
+# machine needs a path of its own, or the last one started takes the others' socket.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+
 # A path segment this long is a secret (a projection link, a one-time link): never log it.
 SECRET_SEGMENT = re.compile(r"[A-Za-z0-9_\-.~]{20,}")
 

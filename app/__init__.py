@@ -18,6 +18,7 @@ from app import config
 # The web app manifest's own type (Python's table lacks it; nosniff makes the type count).
 mimetypes.add_type("application/manifest+json", ".webmanifest")
 
+PACKAGE_FOLDER = Path(__file__).resolve().parent
 PRIVATE_FOLDER = 0o700  # the instance folder holds the database, the secret and the uploads
 PRIVATE_FILE = 0o600
 SECRET_WAIT_SECONDS = 5.0  # how long a worker waits for another one to finish writing the secret
@@ -28,14 +29,24 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder="../templates",
-        static_folder="../static",
+        template_folder=resource_folder("templates"),
+        static_folder=resource_folder("static"),
     )
     configure(app, test_config)
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
     return app
+
+
+def resource_folder(name: str) -> str:
+    """templates/, static/ or migrations/: package data when installed, else the checkout's own.
+
+    A wheel carries them inside the package (pyproject's package-dir); a checkout, an editable
+    install included, keeps them beside app/.
+    """
+    installed = PACKAGE_FOLDER / name
+    return str(installed if installed.is_dir() else PACKAGE_FOLDER.parent / name)
 
 
 def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
@@ -150,7 +161,7 @@ def register_extensions(app: Flask) -> None:
     from app.i18n import select_locale
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    migrate.init_app(app, db, directory=resource_folder("migrations"))
     csrf.init_app(app)
     compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

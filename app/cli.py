@@ -1,10 +1,11 @@
-"""flask commands: users, units, demo data and the storage check."""
+"""flask commands: users, units, demo data, the storage check, backup and restore."""
 
 import sys
 from collections.abc import Callable
 from contextlib import nullcontext
 from functools import wraps
 from gettext import ngettext
+from pathlib import Path
 from typing import Any
 
 import click
@@ -12,7 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app.models import Role
-from app.services import accounts, board, demo, jobs, moderation, privacy, upkeep
+from app.services import accounts, backup, board, demo, jobs, moderation, privacy, upkeep
 from app.services.errors import ServiceError
 from app.web.errors import message_of
 
@@ -28,7 +29,8 @@ def init_app(app: Flask) -> None:
     """Register the command groups."""
     for group in (user_cli, unit_cli, storage_cli, retention_cli):
         app.cli.add_command(group)
-    app.cli.add_command(demo_command)
+    for command in (demo_command, backup_command, restore_command):
+        app.cli.add_command(command)
 
 
 def read_password(from_stdin: bool) -> str:
@@ -55,6 +57,8 @@ def reports_refusals(command: Callable) -> Callable:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
+        except backup.BackupRefused as error:  # already in the operator's words
+            fail(error)
         except ServiceError as error:
             fail(message_of(error))
 
@@ -222,3 +226,40 @@ def retention_run(dry_run: bool, months: int | None) -> None:
     click.echo(f"{counted(len(expired), 'deed', 'deeds')} older than "
                f"{counted(months, 'month', 'months')} "
                f"{'would be deleted' if dry_run else 'deleted'}.")
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("dest", type=click.Path(path_type=Path))
+@reports_refusals  # DEST in use, another server backing up, a failing disk or storage
+def backup_command(dest: Path) -> None:
+    """Back up the database and every stored file into DEST (a new or empty folder)."""
+    report = backup.back_up(dest)
+    for key in report.vanished:
+        click.echo(f"skipped file: {key} (deleted while the backup ran)")
+    click.echo(f"Backed up the {report.database} database (revision {report.revision}) and "
+               f"{counted(report.files, 'file', 'files')} ({megabytes(report.size)}) "
+               f"to {report.folder}.")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("src", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@reports_refusals  # a non-empty instance, a damaged backup, another kind of database
+def restore_command(src: Path) -> None:
+    """Restore a backup made by `flask backup` into this empty instance."""
+    report = backup.restore(src)
+    click.echo(f"Restored the {report.database} database (revision {report.revision}) and "
+               f"{counted(report.files, 'file', 'files')} ({megabytes(report.size)}) "
+               f"from {src}.")
+    if report.upgraded_to:
+        click.echo(f"Upgraded the database to revision {report.upgraded_to}.")
+    if report.vanished:
+        click.echo(f"{counted(report.vanished, 'file was', 'files were')} deleted while the "
+                   "backup ran (a deed erased or edited then); `flask storage check` lists any "
+                   "rows of the backup that still name them.")
+
+
+def megabytes(size: int) -> str:
+    """A size in bytes as megabytes, for people ("12.3 MB")."""
+    return f"{size / 1_000_000:.1f} MB"

@@ -4,7 +4,7 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 
-from app.models import AuditAction, CustomerType, Role
+from app.models import AuditAction, AuditEntry, CustomerType, Role
 
 LABELS: dict[enum.Enum, object] = {
     CustomerType.END_CUSTOMER: _l("Loppuasiakas"),
@@ -74,6 +74,40 @@ TARGET_LABELS = {
 }
 
 
+# The fields an audit entry's changes name (app.services.audit.changed_fields callers).
+FIELD_LABELS = {
+    "description": _l("teksti"),
+    "unit_id": _l("yksikkö"),
+    "happened_on": _l("päivä"),
+    "customer_type": _l("asiakastyyppi"),
+    "visibility": _l("näkyvyys"),
+    "reason": _l("syy"),
+    "featured": _l("nostettu"),
+    "supervisor": _l("esihenkilö"),
+    "name": _l("nimi"),
+    "municipality": _l("kunta"),
+    "active": _l("käytössä"),
+    "filter": _l("rajaus"),
+    "users": _l("käyttäjät"),
+    "comment_id": _l("kommentti"),
+    "username": _l("käyttäjätunnus"),
+    "display_name": _l("nimi"),
+    "role": _l("rooli"),
+    "default_unit": _l("oma yksikkö"),
+    "units": _l("esihenkilönä yksiköissä"),
+}
+
+# Stored values in those changes that have a word of their own.
+VALUE_LABELS = {
+    "description": {False: _l("aiempi"), True: _l("muutettu")},  # the words stay out of the log
+    "visibility": {"visible": _l("näkyvissä"), "hidden": _l("piilotettu"),
+                   "pending": _l("odottaa tarkistusta")},
+    "role": {role.value: text for role, text in LABELS.items() if isinstance(role, Role)},
+    "customer_type": {kind.value: text for kind, text in LABELS.items()
+                      if isinstance(kind, CustomerType)},
+}
+
+
 # Quick choices for why a deed is hidden (the author reads the chosen words).
 HIDE_REASONS = (
     _l("Tunnistettava henkilö ilman lupaa"),
@@ -92,6 +126,28 @@ def label(value: enum.Enum) -> str:
 def target_label(target_type: str) -> str:
     """Return the word for what an audit entry points at."""
     return str(TARGET_LABELS.get(target_type, target_type))
+
+
+def field_label(field: str) -> str:
+    """Return the word for a field named in an audit entry's changes."""
+    return str(FIELD_LABELS.get(field, field))
+
+
+def change_value(field: str, value: object, unit_names: dict[int, str]) -> str:
+    """Word a before/after value of an audit change: a unit's name, a known value's label,
+    yes/no, or as is."""
+    if value is None or value == []:
+        return "–"
+    if isinstance(value, list):
+        return ", ".join(change_value(field, item, unit_names) for item in value)
+    if field in AuditEntry.UNIT_FIELDS and isinstance(value, int):
+        return unit_names.get(value, f"#{value}")
+    known = VALUE_LABELS.get(field, {})
+    if value in known:
+        return str(known[value])
+    if isinstance(value, bool):
+        return str(_l("kyllä") if value else _l("ei"))
+    return str(value)
 
 
 def round_label(round_) -> str:

@@ -27,14 +27,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._gunicorn import (  # noqa: E402
     CLOCK_TICKS,
+    PASSWORD,
     THREADS,
     WORKERS,
-    Browser,
-    gunicorn,
-    multipart,
     prepare,
     tree_cpu_seconds,
 )
+from tests.cluster_support import Browser, gunicorn, multipart  # noqa: E402
 from tests.imagegen import photo_like  # noqa: E402
 
 USERNAME = "kuorma"
@@ -109,7 +108,7 @@ class Uploader:
 
     def __init__(self, port: int, username: str, unit_id: int, photo: bytes) -> None:
         browser = Browser(port)
-        browser.log_in(username)
+        browser.log_in(username, PASSWORD)
         token = browser.form_token("/deeds/new")
         self.body, kind = multipart({
             "csrf_token": token, "description": "Kuormateko", "unit": str(unit_id),
@@ -118,8 +117,9 @@ class Uploader:
         }, photo)
         # The cookie stays the signed-in one: the "thanks" flashed by each post would otherwise
         # pile up in it, as the redirect that shows them is not followed here.
-        self.headers = {"Cookie": browser.cookie, "Content-Type": kind}
-        self.conn = browser.conn
+        self.headers = {"Cookie": browser.cookie_header(), "Content-Type": kind}
+        browser.close()
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
     def post(self) -> str | None:
         """Send the form once; return None when it was taken, else what went wrong."""
@@ -198,11 +198,11 @@ def board_vs_hello() -> None:
     """P5 on an instance of one user and DEEDS deeds (more users lengthen the board's filters)."""
     with tempfile.TemporaryDirectory() as folder:
         env, _unit = prepare(Path(folder), [(USERNAME, "employee")], DEEDS)
-        with gunicorn(env) as (port, _server):
-            reader = Browser(port)
-            reader.log_in(USERNAME)
-            hello = load(port, "/healthz", reader.cookie)
-            board = load(port, "/", reader.cookie)
+        with gunicorn(env, Path(folder), workers=WORKERS, threads=THREADS) as server:
+            reader = Browser(server.port)
+            reader.log_in(USERNAME, PASSWORD)
+            hello = load(server.port, "/healthz", reader.cookie_header())
+            board = load(server.port, "/", reader.cookie_header())
     print(f"hello_rps={hello:.0f}")
     print(f"board_rps={board:.0f} (24 cards)")
     print(f"board_vs_hello={board / hello:.2f} (bar: >= 0.30)")
@@ -213,8 +213,8 @@ def upload_scaling() -> None:
     names = [f"tabletti{n:02d}" for n in range(UPLOADERS)]
     with tempfile.TemporaryDirectory() as folder:
         env, unit_id = prepare(Path(folder), [(name, "employee") for name in names], 0)
-        with gunicorn(env) as (port, server):
-            one, many = measure_uploads(port, server, unit_id, names)
+        with gunicorn(env, Path(folder), workers=WORKERS, threads=THREADS) as server:
+            one, many = measure_uploads(server.port, server.pid, unit_id, names)
     failures = len(one.failures) + len(many.failures)
     print(one.summary("uploads_1_client"))
     print(many.summary(f"uploads_{UPLOADERS}_clients"))

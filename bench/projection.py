@@ -29,13 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._gunicorn import (  # noqa: E402
-    Browser,
-    gunicorn,
-    multipart,
-    prepare,
-    tree_cpu_seconds,
-)
+from bench._gunicorn import PASSWORD, THREADS, WORKERS, prepare, tree_cpu_seconds  # noqa: E402
+from tests.cluster_support import Browser, gunicorn, multipart  # noqa: E402
 from tests.imagegen import photo_like  # noqa: E402
 
 SCREENS = 30
@@ -49,10 +44,11 @@ LEADER, EMPLOYEE = "vetaja", "tyontekija"
 class Screen(threading.Thread):
     """A projection screen's poll loop: the same requests the browser script makes."""
 
-    def __init__(self, port: int, cookie: str, live_url: str, stop: threading.Event) -> None:
+    def __init__(self, port: int, cookies: dict[str, str], live_url: str,
+                 stop: threading.Event) -> None:
         super().__init__(daemon=True)
         self.browser = Browser(port)
-        self.browser.cookie = cookie
+        self.browser.cookies = dict(cookies)
         self.live_url = live_url
         self.stop = stop
         self.seen: dict[str, float] = {}  # description -> when this screen first received it
@@ -72,7 +68,7 @@ class Screen(threading.Thread):
                 status, answer_headers, body = self.browser.request("GET", url, None, headers)
             except (OSError, http.client.HTTPException):
                 self.errors += 1
-                self.browser.conn.close()
+                self.browser.close()
                 self.stop.wait(1.0)
                 continue
             now = time.perf_counter()
@@ -111,16 +107,17 @@ def main() -> None:
     """Start the server, run both phases, print the figures."""
     with tempfile.TemporaryDirectory() as folder:
         env, unit_id = prepare(Path(folder), [(LEADER, "leader"), (EMPLOYEE, "employee")], DEEDS)
-        with gunicorn(env) as (port, server_pid):
+        with gunicorn(env, Path(folder), workers=WORKERS, threads=THREADS) as server:
+            port, server_pid = server.port, server.pid
             leader = Browser(port)
-            leader.log_in(LEADER)
+            leader.log_in(LEADER, PASSWORD)
             status, _, page = leader.request("GET", "/projection")
             assert status == 200, status
             live_url = re.search(rb'data-live-url="([^"]+)"', page).group(1).decode()
             live_url = live_url.replace("&amp;", "&")
 
             stop = threading.Event()
-            screens = [Screen(port, leader.cookie, live_url, stop) for _ in range(SCREENS)]
+            screens = [Screen(port, leader.cookies, live_url, stop) for _ in range(SCREENS)]
             for screen in screens:
                 screen.start()
             time.sleep(3.5)  # every screen has had its first, full answer
@@ -133,7 +130,7 @@ def main() -> None:
             not_modified = sum(s.not_modified for s in screens) - sum(c[1] for c in counts)
 
             poster = Browser(port)
-            poster.log_in(EMPLOYEE)
+            poster.log_in(EMPLOYEE, PASSWORD)
             posted: dict[str, float] = {}  # description -> when its POST started
             deadline = time.perf_counter() + POST_SECONDS
             n = 0

@@ -5,6 +5,7 @@ from alembic import context
 from flask import current_app
 
 from app.services.search import create_sqlite_triggers, migration_only
+from app.services.tallies import missing_sqlite_triggers
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -117,8 +118,10 @@ def run_migrations_online():
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:
                         raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
-            if sqlite and create_sqlite_triggers(connection):
-                # A migration that rebuilt `deed` dropped the search index's triggers.
+            # A migration that rebuilt a table dropped the search index's or tallies' triggers.
+            remade = sqlite and (create_sqlite_triggers(connection)
+                                 | missing_sqlite_triggers(connection))
+            if remade:
                 connection.commit()
         finally:
             if sqlite:  # keys are off on this connection: never hand it back to the pool

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
-ensure_venv ""
+ensure_venv requirements.lock
 export FLASK_APP=app
 # Plain http on the loopback address: the session cookie cannot be https-only here.
 export TEKOTAULU_SECURE_COOKIES="${TEKOTAULU_SECURE_COOKIES:-0}"

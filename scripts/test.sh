@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
-ensure_venv "test"
+ensure_venv requirements-test.lock
 exec .venv/bin/python -m pytest "$@"

@@ -42,6 +42,9 @@ BASE_CONFIG = {
 def pytest_configure(config):
     """Register the project's markers."""
     config.addinivalue_line("markers", "real_password_hashing: keep the slow scrypt hash")
+    config.addinivalue_line(
+        "markers", "cluster: two gunicorn servers on PostgreSQL, S3 (moto) and Redis")
+    config.addinivalue_line("markers", "slow: builds or installs things (a venv, a wheel)")
 
 
 def pytest_collection_finish(session):

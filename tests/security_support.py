@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import re
+import threading
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -34,6 +35,30 @@ def make_user(app, username: str, role: Role = Role.EMPLOYEE) -> int:
         user_id = accounts.create_user(username, PASSWORD, role=role, display_name=username).id
         db.session.remove()
     return user_id
+
+
+def signed_in_clients(app, prefix: str, count: int) -> list:
+    """Employees prefix0, prefix1, ... each signed in on a test client of their own."""
+    with app.app_context():
+        for n in range(count):
+            accounts.create_user(f"{prefix}{n}", PASSWORD, role=Role.EMPLOYEE)
+        db.session.remove()
+    clients = []
+    for n in range(count):
+        client = app.test_client()
+        assert client.post("/login", data={"username": f"{prefix}{n}", "password": PASSWORD}
+                           ).status_code == 302
+        clients.append(client)
+    return clients
+
+
+def on_every_client(clients: list, action) -> None:
+    """Run action(client, n) for every client in a thread of its own; wait for them all."""
+    threads = [threading.Thread(target=action, args=(c, n)) for n, c in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
 
 
 def supervise(app, unit_id: int, username: str) -> None:

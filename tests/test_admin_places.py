@@ -132,9 +132,13 @@ def test_retire_and_reactivate_a_unit(app, client, world):
     assert "Vanha teko jää taululle." in board
     unit_filter = board[board.index('id="filter-unit"'):]
     assert option not in unit_filter[:unit_filter.index("</select>")]  # no new choice
-    filtered = client.get(f"/?unit={world.unit_id}")
-    assert filtered.status_code == 200
-    assert "Vanha teko jää taululle." in filtered.get_data(as_text=True)
+    for path in ("/", "/stats"):  # a link to the unit's deeds still says it is chosen
+        filtered = client.get(f"{path}?unit={world.unit_id}").get_data(as_text=True)
+        unit_filter = filtered[filtered.index('id="filter-unit"'):]
+        unit_filter = unit_filter[:unit_filter.index("</select>")]
+        assert f'{option} selected>Käytöstä poistettu yksikkö</option>' in unit_filter
+    filtered = client.get(f"/?unit={world.unit_id}").get_data(as_text=True)
+    assert "Vanha teko jää taululle." in filtered
     assert client.get(f"/deeds/{deed_id}").status_code == 200
     assert "ei käytössä" in client.get("/admin/units").get_data(as_text=True)
 

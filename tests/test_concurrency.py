@@ -5,24 +5,15 @@ import threading
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Deed, Rendition, Role
-from app.services import accounts
-from tests.conftest import PASSWORD, deed_form, jpeg_upload
+from app.models import Deed, Rendition
+from tests.conftest import deed_form, jpeg_upload
+from tests.security_support import on_every_client, signed_in_clients
 
 CLIENTS = 20
 
 
 def test_twenty_simultaneous_uploads_all_succeed(app, world):
-    with app.app_context():
-        for n in range(CLIENTS):
-            accounts.create_user(f"kokki{n}", PASSWORD, role=Role.EMPLOYEE)
-        db.session.remove()
-    clients = []
-    for n in range(CLIENTS):
-        client = app.test_client()
-        assert client.post("/login", data={"username": f"kokki{n}", "password": PASSWORD}
-                           ).status_code == 302
-        clients.append(client)
+    clients = signed_in_clients(app, "kokki", CLIENTS)
     start = threading.Barrier(CLIENTS)
     statuses: list[int] = []
 
@@ -32,11 +23,7 @@ def test_twenty_simultaneous_uploads_all_succeed(app, world):
         start.wait()
         statuses.append(client.post("/deeds/new", data=form).status_code)
 
-    threads = [threading.Thread(target=post, args=(c, n)) for n, c in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    on_every_client(clients, post)
     assert statuses == [302] * CLIENTS
     with app.app_context():
         descriptions = set(db.session.scalars(sa.select(Deed.description)))

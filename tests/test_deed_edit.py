@@ -184,3 +184,18 @@ def test_nobody_is_offered_thanks_for_their_own_deed(app, client, world, own):
     login(client, "kalle")
     other = card_html(client.get("/").get_data(as_text=True), own)
     assert f'formaction="/deeds/{own}/thanks"' in other
+
+
+def test_the_audit_log_words_the_changes(app, client, world, own):
+    """The admin's log names fields and values in Finnish: units by name, types by label,
+    the text only as changed — never raw field names, ids or the words."""
+    client.post(f"/deeds/{own}/edit", data=edit_form(world.other_unit_id))
+    client.post("/logout")
+    login(client, "admin")
+    page = client.get("/admin/audit").get_data(as_text=True)
+    changes = page.split('class="audit-changes">', 1)[1].split("</ul>", 1)[0]
+    assert "yksikkö</span>: Juvan keskuskeittiö → Sulkavan siivous" in changes
+    assert "asiakastyyppi</span>: – → Työkaveri" in changes
+    assert "päivä</span>: 2026-06-02 → 2026-06-01" in changes
+    assert "teksti</span>: aiempi → muutettu" in changes
+    assert "unit_id" not in changes and "colleague" not in changes and "rollaattori" not in page

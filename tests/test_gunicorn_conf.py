@@ -4,24 +4,14 @@ timing and status and no secrets, and refuses oversized request lines."""
 import http.client
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
+from gunicorn import version_info as gunicorn_version
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.cluster_support import gunicorn
+
 TOKEN = "Zq3x9Lw2Pk7Rt5Yv1Bn8Mc4Hd6Jf0Gs"
-
-
-def free_port() -> int:
-    """A free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(port: int, path: str) -> int:
@@ -37,28 +27,13 @@ def get(port: int, path: str) -> int:
 @pytest.fixture
 def served(app_config, tmp_path):
     """gunicorn with the repository's config on this test's database; yields (port, log)."""
-    port, log = free_port(), tmp_path / "access.log"
+    log = tmp_path / "access.log"
     env = {**os.environ, "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
            "TEKOTAULU_UPLOAD_FOLDER": app_config["UPLOAD_FOLDER"],
            "TEKOTAULU_SECRET_KEY": "gunicorn-test", "TEKOTAULU_SECURE_COOKIES": "0",
-           "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1",
-           "GUNICORN_THREADS": "2", "GUNICORN_ACCESSLOG": str(log)}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
-         "app:create_app()"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(300):
-            try:
-                if get(port, "/healthz") == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not start")
-        yield port, log
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+           "GUNICORN_ACCESSLOG": str(log)}
+    with gunicorn(env, tmp_path, workers=1, threads=2) as server:
+        yield server.port, log
 
 
 def test_one_json_line_per_request_with_timing_and_no_secrets(served):
@@ -80,3 +55,10 @@ def test_an_oversized_request_line_is_refused(served):
     assert get(port, "/" + "a" * 3000) == 302  # under the limit: the app answers (to /login)
     assert get(port, "/" + "a" * 5000) == 414  # over it: gunicorn refuses before the app
     assert get(port, "/healthz") == 200  # the worker lives on
+
+
+@pytest.mark.skipif(gunicorn_version < (25, 1), reason="no control socket before gunicorn 25.1")
+def test_each_server_has_a_control_socket_of_its_own(served, tmp_path):
+    """GUNICORN_CONTROL_SOCKET: two servers on one machine must not share gunicornc's socket."""
+    port, _ = served
+    assert (tmp_path / f"gunicorn-{port}.ctl").is_socket()

@@ -6,9 +6,9 @@ import re
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Deed, Thanks, Visibility
-from app.services import accounts, deeds, my_deeds
-from tests.security_support import login, make_comment, make_deed
+from app.models import Deed, Visibility
+from app.services import accounts, comments, deeds, my_deeds, privacy
+from tests.security_support import login, make_comment, make_deed, make_user
 
 BADGE = re.compile(r'<span class="nav-badge"><span aria-hidden="true">(\d+)</span>')
 
@@ -123,17 +123,81 @@ def test_the_badge_is_one_statement(app, world):
 def test_news_are_counted_from_the_last_visit(app, world):
     """Thanks before the visit are old; the ones after are new."""
     deed = make_deed(app, world.unit_id, "aino")
+    thank(app, "kalle", deed)
+    assert news_of(app, "aino") == 1
     with app.app_context():
-        aino = accounts.find_user("aino").id
-        thank(app, "kalle", deed)
-        my_deeds.mark_seen(aino, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
-        assert my_deeds.news_count(aino) == 0
-        db.session.execute(sa.update(Thanks).values(
-            created_at=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
-        ))
-        db.session.commit()
-        assert my_deeds.news_count(aino) == 1
+        my_deeds.mark_seen(accounts.find_user("aino").id, dt.datetime.now(dt.UTC))
         db.session.remove()
+    assert news_of(app, "aino") == 0
+    make_comment(app, deed, "kalle")
+    assert news_of(app, "aino") == 1
+
+
+def news_of(app, username: str) -> int:
+    """The user's badge count, read in a fresh session."""
+    with app.app_context():
+        count = my_deeds.news_count(accounts.find_user(username).id)
+        db.session.remove()
+    return count
+
+
+def test_a_thanks_made_while_the_page_was_made_stays_news(app, world):
+    """The visit is the moment the page was read: a thanks after it is news even when the
+    visit is written down later."""
+    deed = make_deed(app, world.unit_id, "aino")
+    page_read = dt.datetime.now(dt.UTC)
+    thank(app, "kalle", deed)
+    with app.app_context():
+        my_deeds.mark_seen(accounts.find_user("aino").id, page_read)
+        db.session.remove()
+    assert news_of(app, "aino") == 1
+
+
+def test_the_kept_count_is_the_counted_one_after_every_change(app, world):
+    """user.news (kept by triggers) equals the count from the rows through thanks and comments
+    given and taken away, one's own comment, a visit, and erasing a deed and a user."""
+    make_user(app, "liisa")
+    first = make_deed(app, world.unit_id, "aino", seed=1)
+    second = make_deed(app, world.unit_id, "aino", seed=2)
+
+    def check() -> int:
+        with app.app_context():
+            aino = accounts.find_user("aino")
+            seen = aino.me_seen_at
+            counted = db.session.scalar(sa.select(my_deeds.counted_news(aino.id, seen)))
+            kept = my_deeds.news_count(aino.id)
+            db.session.remove()
+        assert kept == counted
+        return kept
+
+    thank(app, "kalle", first)
+    thank(app, "liisa", first)
+    thank(app, "kalle", second)
+    make_comment(app, first, "aino")  # her own: not news
+    liisa_comment = make_comment(app, second, "liisa")
+    assert check() == 4
+    thank(app, "kalle", second)  # taken back
+    assert check() == 3
+    with app.app_context():
+        comments.delete_comment(accounts.find_user("liisa"), liisa_comment)
+        db.session.remove()
+    assert check() == 2
+    with app.app_context():
+        my_deeds.mark_seen(accounts.find_user("aino").id, dt.datetime.now(dt.UTC))
+        db.session.remove()
+    assert check() == 0
+    thank(app, "kalle", second)
+    make_comment(app, first, "kalle")
+    make_comment(app, second, "liisa")
+    assert check() == 3
+    with app.app_context():
+        privacy.erase_deed(accounts.find_user("admin"), second)
+        db.session.remove()
+    assert check() == 1
+    with app.app_context():
+        privacy.erase_user(accounts.find_user("admin"), accounts.find_user("kalle").id)
+        db.session.remove()
+    assert check() == 0
 
 
 def test_the_menu_links_to_my_deeds(app, client, world):

@@ -1,17 +1,9 @@
 """/readyz tells a proxy whether this server can serve: 503 naming the part that stopped."""
 
-import socket
-
 import boto3
 
+from tests.cluster_support import free_port
 from tests.s3_support import local_s3_server
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on (bound and released at once)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_ready_when_database_and_storage_work(client):

@@ -1,7 +1,6 @@
 """CSRF, sessions, fresh logins for admin pages, login limits, passwords, headers, inline code."""
 
 import re
-import socket
 import time
 import uuid
 from pathlib import Path
@@ -17,6 +16,7 @@ from app.services import accounts, two_factor
 from app.services.errors import Refused
 from app.web.errors import message_of
 from app.web.guards import AUTH_AT
+from tests.cluster_support import redis_reachable
 from tests.conftest import PASSWORD
 from tests.security_support import (
     build_matrix_world,
@@ -296,19 +296,6 @@ def test_reauth_is_rate_limited(client, world):
     for _ in range(5):
         assert client.post("/reauth", data={"password": "väärä"}).status_code == 400
     assert client.post("/reauth", data={"password": PASSWORD}).status_code == 429
-
-
-def redis_reachable() -> bool:
-    """Tell whether a Redis server answers on 127.0.0.1:6379."""
-    try:
-        import redis  # noqa: F401
-    except ImportError:
-        return False
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
-    except OSError:
-        return False
-    return True
 
 
 @pytest.mark.skipif(not redis_reachable(), reason="no Redis server on 127.0.0.1:6379")

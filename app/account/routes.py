@@ -113,7 +113,7 @@ def confirm():
         return redirect(url_for("account.two_factor_page"))
     if form.is_submitted() and not form.errors:
         form.code.errors.append(_("Koodi ei kelpaa. Kirjoita sovelluksen uusin koodi."))
-    return form_page("account/confirm_code.html", form)
+    return form_page("auth/second_factor.html", form, step_up=True)
 
 
 @bp.route("/two-factor/codes", methods=["POST"])

@@ -198,7 +198,7 @@ def erase_deed(deed_id: int):
     card = cards.card_from(board.get_summary(deed_id, current_user))
     form = EraseForm()
     if not form.validate_on_submit():
-        return form_page("admin/erase_deed.html", form, card=card)
+        return form_page("deeds/erase.html", form, card=card, own=False)
     privacy.erase_deed(current_user, deed_id)
     return done(url_for("board.index"), _("Teko on poistettu pysyvästi kuvineen."))
 
@@ -207,7 +207,8 @@ def erase_deed(deed_id: int):
 def audit_log():
     """The newest moderation and erasure actions."""
     entries = audit.recent_entries()
-    return render_template("admin/audit.html", entries=entries, existing=audit.existing(entries))
+    return render_template("admin/audit.html", entries=entries, existing=audit.existing(entries),
+                           unit_names=audit.unit_names(entries))
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -160,7 +160,7 @@ def delete(deed_id: int):
     require(current_user, Capability.EDIT_DEED, card)
     form = EraseForm()
     if not form.validate_on_submit():
-        return form_page("deeds/delete.html", form, card=card)
+        return form_page("deeds/erase.html", form, card=card, own=True)
     privacy.erase_deed(current_user, deed_id)
     return done(url_for("deeds.mine"), _("Teko on poistettu kuvineen."))
 

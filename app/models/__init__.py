@@ -7,6 +7,7 @@ from app.models.deeds import (
     Comment,
     CustomerType,
     Deed,
+    HasVisibility,
     PendingPhoto,
     Photo,
     Rendition,
@@ -17,6 +18,7 @@ from app.models.devices import DEVICE_IDLE_MINUTES, Device, SiteSetting
 from app.models.jobs import JobLock
 from app.models.moderation import AuditAction, AuditEntry, UnitSupervisor
 from app.models.places import Municipality, Unit
+from app.models.tallies import DeedTally, ReactionTally
 from app.models.users import Role, User
 from app.models.workshops import Projection, ProjectionLink, Workshop
 
@@ -31,6 +33,7 @@ __all__ = [
     "Comment",
     "CustomerType",
     "Deed",
+    "DeedTally",
     "Device",
     "JobLock",
     "LinkPurpose",
@@ -38,6 +41,7 @@ __all__ = [
     "PendingPhoto",
     "Photo",
     "Projection",
+    "ReactionTally",
     "ProjectionLink",
     "RecoveryCode",
     "Rendition",
@@ -47,6 +51,7 @@ __all__ = [
     "Unit",
     "UnitSupervisor",
     "User",
+    "HasVisibility",
     "Visibility",
     "Workshop",
 ]

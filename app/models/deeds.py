@@ -21,6 +21,9 @@ PERIOD_COLUMNS = ("visibility", "author_id", "municipality_id", "unit_id", "cust
                   "thanks_count")
 
 
+THANKED_INDEX = ("thanks_count", "id", "happened_on", *PERIOD_COLUMNS[:-1], "version")
+
+
 def period_index(*place: str) -> list[str]:
     """The columns of a period index: the place (if any), the day, then what is counted."""
     return [*place, "happened_on", *(c for c in PERIOD_COLUMNS if c not in place)]
@@ -43,6 +46,22 @@ class Visibility(enum.StrEnum):
     PENDING = "pending"  # waiting for a supervisor's approval, when the site asks for it
 
 
+class HasVisibility:
+    """Read-only views of a deed (a card, one of my deeds) that say what its state is."""
+
+    visibility: Visibility
+
+    @property
+    def hidden(self) -> bool:
+        """Tell whether a supervisor hid the deed from the board."""
+        return self.visibility == Visibility.HIDDEN
+
+    @property
+    def pending(self) -> bool:
+        """Tell whether the deed waits for a supervisor's approval."""
+        return self.visibility == Visibility.PENDING
+
+
 class Deed(db.Model):
     """One small act that delighted a customer (teko)."""
 
@@ -61,6 +80,10 @@ class Deed(db.Model):
         sa.Index("ix_deed_period", *period_index()),
         sa.Index("ix_deed_period_municipality", *period_index("municipality_id")),
         sa.Index("ix_deed_period_unit", *period_index("unit_id")),
+        # The most thanked deeds of a period: only thanked deeds, most thanked first, walked until
+        # the period's first few are found (what the filter asks comes along: no table row read).
+        sa.Index("ix_deed_thanked", *THANKED_INDEX, sqlite_where=sa.text("thanks_count > 0"),
+                 postgresql_where=sa.text("thanks_count > 0")),
         # A queued deed's client-made id: a retry of the same post finds the deed already made.
         sa.UniqueConstraint("author_id", "client_id"),
         # Never reuse the id of an erased deed (SQLite would reuse the highest): cached cards,

@@ -82,3 +82,6 @@ class AuditEntry(db.Model):
     target_id: Mapped[int]
     # What changed, as JSON {"field": [before, after]}; never passwords, PINs or deed content.
     changes: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    # Change fields whose values are unit ids (the log shows the units' names).
+    UNIT_FIELDS = ("unit_id", "default_unit", "units")

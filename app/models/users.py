@@ -59,6 +59,9 @@ class User(UserMixin, db.Model):
     review_seen_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # When the user last opened their own deeds (/me): thanks and comments since then are news.
     me_seen_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Thanks and comments from others on the user's deeds since me_seen_at (the header's badge),
+    # kept by database triggers (app.services.tallies) so no page counts them.
+    news: Mapped[int] = mapped_column(default=0, server_default="0")
     default_unit: Mapped[Unit | None] = relationship()
 
     @property

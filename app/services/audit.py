@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditAction, AuditEntry, Deed, User
+from app.models import AuditAction, AuditEntry, Deed, Unit, User
 
 SYSTEM_ACTOR = "järjestelmä"  # retention runs from cron, not by a person
 
@@ -47,6 +47,19 @@ def existing(entries: Sequence[AuditEntry]) -> frozenset[tuple[str, int]]:
     user_ids |= {e.actor_id for e in entries if e.actor_id is not None}
     deeds = {("deed", deed_id) for deed_id in _ids(Deed, deed_ids)}
     return frozenset(deeds | {("user", user_id) for user_id in _ids(User, user_ids)})
+
+
+def unit_names(entries: Sequence[AuditEntry]) -> dict[int, str]:
+    """The names of the units the entries' changes name by id (one query)."""
+    ids: set[int] = set()
+    for entry in entries:
+        for field in AuditEntry.UNIT_FIELDS:
+            for value in (entry.changes or {}).get(field, ()):
+                ids.update(value if isinstance(value, list) else [value])
+    ids = {value for value in ids if isinstance(value, int)}
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
 
 
 def _ids(model, ids: set[int]) -> list[int]:

@@ -7,12 +7,12 @@ import sqlalchemy as sa
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Comment, Deed, Thanks, User, Visibility
+from app.models import Comment, Deed, HasVisibility, Thanks, User, Visibility
 from app.models.base import utcnow
 
 
 @dataclass(frozen=True)
-class MyDeed:
+class MyDeed(HasVisibility):
     """One of the user's deeds: its state, why it was hidden, and what is new on it."""
 
     id: int
@@ -20,16 +20,6 @@ class MyDeed:
     hidden_reason: str | None
     new_thanks: int = 0
     new_comments: int = 0
-
-    @property
-    def hidden(self) -> bool:
-        """Tell whether a supervisor hid the deed from the board."""
-        return self.visibility == Visibility.HIDDEN
-
-    @property
-    def pending(self) -> bool:
-        """Tell whether the deed waits for a supervisor's approval."""
-        return self.visibility == Visibility.PENDING
 
 
 @dataclass(frozen=True)
@@ -87,33 +77,36 @@ def _new_per_deed(model, actor, ids: list[int], user_id: int, seen: dt.datetime 
 
 
 def mark_seen(user_id: int, moment: dt.datetime) -> None:
-    """Remember when the user last opened their deeds."""
+    """Remember when the user last opened their deeds; the badge counts from then on (a
+    thanks that came in while the page was made stays news)."""
     with write_transaction():
-        db.session.execute(sa.update(User).where(User.id == user_id).values(me_seen_at=moment))
+        db.session.execute(sa.update(User).where(User.id == user_id).values(
+            me_seen_at=moment, news=sa.select(counted_news(user_id, moment)).scalar_subquery()))
 
 
 def news_count(user_id: int) -> int:
     """New thanks and comments from others on the user's deeds since they last opened /me.
 
-    One statement for the header of every page, served by the deed author index and the
-    thanks (deed, time) and comment deed indexes.
+    One primary-key read for the header of every page: triggers keep the count.
     """
-    seen = sa.select(User.me_seen_at).where(User.id == user_id).scalar_subquery()
-    total = _news_query(Thanks, Thanks.user_id, user_id, seen) + _news_query(
+    return int(db.session.scalar(sa.select(User.news).where(User.id == user_id)) or 0)
+
+
+def counted_news(user_id: int, seen) -> sa.ColumnElement:
+    """The news counted from the rows: thanks and comments of others on the user's deeds
+    after `seen` (a moment, a column or None for all)."""
+    return _news_query(Thanks, Thanks.user_id, user_id, seen) + _news_query(
         Comment, Comment.author_id, user_id, seen
     )
-    return int(db.session.scalar(sa.select(total)) or 0)
 
 
-def _news_query(model, actor, user_id: int, seen: sa.ScalarSelect) -> sa.ScalarSelect:
-    """Count the thanks (or comments) of others on the user's deeds since the last visit."""
-    return (
+def _news_query(model, actor, user_id: int, seen) -> sa.ScalarSelect:
+    """Count the thanks (or comments) of others on the user's deeds since `seen`."""
+    query = (
         sa.select(sa.func.count(model.id))
         .join(Deed, Deed.id == model.deed_id)
-        .where(
-            Deed.author_id == user_id,
-            actor != user_id,
-            sa.or_(seen.is_(None), model.created_at > seen),
-        )
-        .scalar_subquery()
+        .where(Deed.author_id == user_id, actor != user_id)
     )
+    if seen is not None:
+        query = query.where(model.created_at > seen)
+    return query.scalar_subquery()

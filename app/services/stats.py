@@ -1,8 +1,10 @@
 """Statistics of a period's deeds, counted by the database: never a ranking of people.
 
-Each number is one GROUP BY or COUNT over the deed, thanks and comment tables, with the same
-conditions as the board (the viewer's sight and the board filter), so a filter added to the
-board counts here too. A page reads a fixed number of statements, whatever the number of deeds.
+Each number is one GROUP BY or COUNT with the same conditions as the board (the viewer's sight
+and the board filter), so a filter added to the board counts here too. The counts are summed
+from the tallies (app.services.tallies), which the filters of a place, customer type, author and
+period can be said of; other filters count the deed, thanks and comment tables themselves. A
+page reads a fixed number of statements, whatever the number of deeds.
 """
 
 import datetime as dt
@@ -12,9 +14,20 @@ from dataclasses import dataclass, replace
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.util import ClauseAdapter
 
 from app.extensions import db
-from app.models import Comment, CustomerType, Deed, Municipality, Thanks, Unit, User
+from app.models import (
+    Comment,
+    CustomerType,
+    Deed,
+    DeedTally,
+    Municipality,
+    ReactionTally,
+    Thanks,
+    Unit,
+    User,
+)
 from app.permissions import visible_to
 from app.services.board import BoardFilter, DeedRef, filtered, thanked_by
 
@@ -110,15 +123,51 @@ def months_between(first: dt.date, last: dt.date) -> list[str]:
     return months
 
 
-def statistics(viewer: User, filters: BoardFilter, zone: dt.tzinfo) -> Stats:
-    """Count the deeds the viewer may see in the filter (which must have both dates)."""
+def statistics(
+    viewer: User, filters: BoardFilter, zone: dt.tzinfo, *, from_tallies: bool = True
+) -> Stats:
+    """Count the deeds the viewer may see in the filter (which must have both dates); with
+    from_tallies=False from the deeds themselves (to check the tallies against)."""
     # The route always fills in both ends; an invariant, not a refusal.
     assert filters.happened_from is not None and filters.happened_to is not None  # nosec B101
-    values = {**filters.values(), **_moments(filters, zone)}
-    groups = db.session.execute(_grouped_query(viewer, filters), values).all()
-    posters, thanks, comments = db.session.execute(_totals_query(viewer, filters), values).one()
+    moments = _moments(filters, zone)
+    values = {**filters.values(), **moments}
+    tallied = from_tallies and _tallied(filters)
+    deeds = DeedTally.__table__ if tallied else Deed.__table__
+    reactions = ReactionTally.__table__ if tallied and _whole_hours(moments) else None
+    groups = db.session.execute(_grouped_query(viewer, filters, deeds), values).all()
+    posters, thanks, comments = db.session.execute(
+        _totals_query(viewer, filters, deeds, reactions), values).one()
     top = _refs(viewer, db.session.execute(_top_query(viewer, filters), values).all())
     return _stats(filters, groups, posters, thanks, comments, top)
+
+
+def _tallied(filters: BoardFilter) -> bool:
+    """Tell whether the tallies can answer the filter.
+
+    They keep the place, the customer type, the author, the visibility and the day (for
+    reactions the hour): a period reads at most one row per day (hour) and key, however many
+    deeds it counts. A search text, a workshop round (a range of posting times) and
+    "featured" are not kept in them: such a page counts the deeds themselves, by GROUP BY.
+    """
+    return filters.text is None and filters.round is None and not filters.featured
+
+
+def _whole_hours(moments: dict[str, dt.datetime]) -> bool:
+    """Tell whether the period starts and ends on whole UTC hours, as reaction tallies do (in a
+    time zone offset by a half hour, they do not: the reactions are counted one by one)."""
+    return all(moment.minute == moment.second == moment.microsecond == 0
+               for moment in moments.values())
+
+
+def _on(table: sa.Table, condition: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    """A condition on deed columns, said of a tally's columns of the same names instead."""
+    if table is Deed.__table__:
+        return condition
+    deed = Deed.__table__
+    adapter = ClauseAdapter(table, include_fn=lambda column: getattr(column, "table", None)
+                            is deed, adapt_on_names=True)
+    return adapter.traverse(condition)
 
 
 def report_deeds(viewer: User, filters: BoardFilter, limit: int) -> tuple[DeedRef, ...]:
@@ -150,18 +199,19 @@ def _deeds_where(query: sa.Select, viewer: User, filters: BoardFilter) -> sa.Sel
     return filtered(query.where(only_a_filter(visible_to(viewer))), filters.shape())
 
 
-def _grouped_query(viewer: User, filters: BoardFilter) -> sa.Select:
-    """Deeds per month, municipality, unit and customer type, with the places' names."""
-    deed = Deed.__table__.c
-    month = month_of(deed.happened_on)
-    grouped = _deeds_where(
-        sa.select(
-            month.label("month"), deed.municipality_id, deed.unit_id, deed.customer_type,
-            sa.func.count().label("n"),
-        ),
-        viewer,
-        filters,
-    ).group_by(month, deed.municipality_id, deed.unit_id, deed.customer_type).subquery()
+def _grouped_query(viewer: User, filters: BoardFilter, source: sa.Table) -> sa.Select:
+    """Deeds per month, municipality, unit and customer type, with the places' names, counted
+    from the deeds or summed from their tally."""
+    row = source.c
+    count = sa.func.count() if source is Deed.__table__ else sa.func.sum(row.deeds)
+    month = month_of(row.happened_on)
+    grouped = (
+        sa.select(month.label("month"), row.municipality_id, row.unit_id, row.customer_type,
+                  count.label("n"))
+        .where(_on(source, _deeds_where(sa.select(Deed.id), viewer, filters).whereclause))
+        .group_by(month, row.municipality_id, row.unit_id, row.customer_type)
+        .subquery()
+    )
     return (
         sa.select(grouped.c.month, Municipality.name, Unit.name, grouped.c.customer_type,
                   grouped.c.n)
@@ -170,34 +220,61 @@ def _grouped_query(viewer: User, filters: BoardFilter) -> sa.Select:
     )
 
 
-def _totals_query(viewer: User, filters: BoardFilter) -> sa.Select:
+def _totals_query(
+    viewer: User, filters: BoardFilter, source: sa.Table, reactions: sa.Table | None
+) -> sa.Select:
     """Active posters, thanks given and comments written in the period, in one statement."""
-    deed = Deed.__table__.c
-    posters = _deeds_where(
-        sa.select(sa.func.count(sa.distinct(deed.author_id))), viewer, filters
-    ).scalar_subquery()
+    in_filter = _on(source, _deeds_where(sa.select(Deed.id), viewer, filters).whereclause)
+    # A tally keeps no row at zero: its distinct authors are those who posted.
+    posters = (sa.select(sa.func.count(sa.distinct(source.c.author_id))).where(in_filter)
+               .scalar_subquery())
+    if reactions is None:
+        return sa.select(
+            posters,
+            _given_in_period(Thanks.__table__, viewer, filters),
+            _given_in_period(Comment.__table__, viewer, filters),
+        )
+    sums = _reactions_in_period(reactions, viewer, filters)
+    return sa.select(posters, sums.c.thanks, sums.c.comments)
+
+
+def _condition(viewer: User, filters: BoardFilter) -> sa.ColumnElement[bool]:
+    """The viewer's sight and the filter, on deed columns."""
+    in_filter = filtered(sa.select(Deed.id), filters.shape()).whereclause
+    return sa.and_(visible_to(viewer), *([] if in_filter is None else [in_filter]))
+
+
+def _undated_condition(viewer: User, filters: BoardFilter) -> sa.ColumnElement[bool]:
+    """The viewer's sight and the filter without its period, on deed columns."""
+    return _condition(viewer, replace(filters, happened_from=None, happened_to=None))
+
+
+def _reactions_in_period(reactions: sa.Table, viewer: User, filters: BoardFilter) -> sa.Subquery:
+    """Thanks and comments made in the period on deeds in the filter, summed from their tally
+    (one row)."""
+    row = reactions.c
     return sa.select(
-        posters,
-        _given_in_period(Thanks.__table__, viewer, filters),
-        _given_in_period(Comment.__table__, viewer, filters),
-    )
+        sa.func.coalesce(sa.func.sum(row.thanks), 0).label("thanks"),
+        sa.func.coalesce(sa.func.sum(row.comments), 0).label("comments"),
+    ).where(
+        row.created_hour >= sa.bindparam("period_starts"),
+        row.created_hour < sa.bindparam("period_ends"),
+        _on(reactions, _undated_condition(viewer, filters)),
+    ).subquery()
 
 
 def _given_in_period(table: sa.Table, viewer: User, filters: BoardFilter) -> sa.ScalarSelect:
     """Rows of thanks or comments made in the period on deeds in the filter, whenever those
     deeds happened."""
     deed = Deed.__table__.c
-    undated = replace(filters, happened_from=None, happened_to=None)
-    in_filter = filtered(sa.select(deed.id), undated.shape()).whereclause
     # Every deed condition only a filter: the time index finds the period's rows, whereas a
     # unit's index would walk all its deeds of every year.
-    deed_conditions = sa.and_(visible_to(viewer), *([] if in_filter is None else [in_filter]))
     return (
         sa.select(sa.func.count())
         .select_from(table.join(Deed.__table__, deed.id == table.c.deed_id))
         .where(table.c.created_at >= sa.bindparam("period_starts"),
                table.c.created_at < sa.bindparam("period_ends"),
-               only_a_filter(deed_conditions))
+               only_a_filter(_undated_condition(viewer, filters)))
         .scalar_subquery()
     )
 
@@ -205,9 +282,13 @@ def _given_in_period(table: sa.Table, viewer: User, filters: BoardFilter) -> sa.
 def _top_query(viewer: User, filters: BoardFilter) -> sa.Select:
     """The period's most thanked deeds (thanked at least once), most thanked first."""
     deed = Deed.__table__.c
-    query = sa.select(deed.id, deed.version, deed.thanks_count).where(deed.thanks_count > 0)
+    # A literal 0, as in ix_deed_thanked's condition: only then may the planner use that index.
+    # It walks the thanked deeds most thanked first and stops at the filter's first few; every
+    # other condition only a filter, or SQLite would read all the period's deeds and sort them.
     return (
-        _deeds_where(query, viewer, filters)
+        sa.select(deed.id, deed.version, deed.thanks_count)
+        .where(deed.thanks_count > sa.literal_column("0"),
+               only_a_filter(_condition(viewer, filters)))
         .order_by(deed.thanks_count.desc(), deed.id.desc())
         .limit(TOP_DEEDS)
     )
@@ -222,7 +303,8 @@ def _stats(
     per_month: dict[tuple[str, str], int] = {}
     per_unit: dict[tuple[str, str], int] = {}
     per_type: dict[CustomerType | None, int] = {}
-    for month, municipality, unit, customer_type, n in groups:
+    for month, municipality, unit, told, n in groups:
+        customer_type = CustomerType(told) if told else None  # a tally keeps '' for not told
         per_month[month, municipality] = per_month.get((month, municipality), 0) + n
         per_unit[unit, municipality] = per_unit.get((unit, municipality), 0) + n
         per_type[customer_type] = per_type.get(customer_type, 0) + n
@@ -247,6 +329,8 @@ def _stats(
             (unit, place, n)
             for (unit, place), n in sorted(per_unit.items(), key=lambda item: (-item[1], item[0]))
         ),
-        by_customer_type=tuple(sorted(per_type.items(), key=lambda item: -item[1])),
+        # Most first; a tie in a fixed order (types by name, "not told" last), not the rows'.
+        by_customer_type=tuple(sorted(per_type.items(), key=lambda item: (
+            -item[1], item[0] is None, item[0] or ""))),
         top_deeds=top,
     )

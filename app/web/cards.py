@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from app.i18n import short_date
 from app.labels import label
-from app.models import Visibility
+from app.models import HasVisibility, Visibility
 from app.services.board import BoardPage, DeedSummary, PhotoSummary, summaries
 from app.web.templating import icon
 
@@ -70,7 +70,7 @@ class CardPhoto:
 
 
 @dataclass(frozen=True)
-class Card:
+class Card(HasVisibility):
     """Everything a deed's card shows, as plain data."""
 
     id: int
@@ -96,16 +96,6 @@ class Card:
     def unit_id(self) -> int:
         """The unit's id (what capability checks read)."""
         return self.unit.id
-
-    @property
-    def hidden(self) -> bool:
-        """Tell whether the deed is hidden from the board."""
-        return self.visibility == Visibility.HIDDEN
-
-    @property
-    def pending(self) -> bool:
-        """Tell whether the deed waits for a supervisor's approval."""
-        return self.visibility == Visibility.PENDING
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from app import permissions
 from app.i18n import format_moment, install_template_gettext, round_span
-from app.labels import label, round_label, target_label
+from app.labels import change_value, field_label, label, round_label, target_label
 from app.models.base import utcnow
 from app.services import my_deeds
 from app.web.qr import qr_svg
@@ -124,6 +124,8 @@ def init_app(app: Flask) -> None:
         my_news=my_news,
         label=label,
         target_label=target_label,
+        field_label=field_label,
+        change_value=change_value,
         round_label=round_label,
         round_span=round_span,
         format_moment=format_moment,
