@@ -105,19 +105,32 @@ def test_a_later_page_does_not_count_as_a_visit(app, client, world):
     assert f'href="/me?cursor={ids[1]}"' in first and "Näytä vanhemmat" in first
 
 
-def test_the_badge_is_one_statement(app, world):
-    """The header asks once per page, however many deeds and thanks the user has."""
+def test_the_badge_costs_no_statement(app, client, world):
+    """The header's number comes with the person read for the request: a page with news
+    reads no more statements than one without, however many deeds and thanks there are."""
+    login(client, "aino")
+    before = statements_of(app, client, "/")
     for n in range(5):
         deed = make_deed(app, world.unit_id, "aino", seed=n)
         thank(app, "kalle", deed)
+    assert badge(client) == 5
+    assert statements_of(app, client, "/") == before
+    assert badge(client, "/me") == 0  # the visit shows the news: none left in its header
+    assert badge(client) == 0
+
+
+def statements_of(app, client, path: str) -> int:
+    """How many SQL statements one request for the page runs."""
+    statements = []
     with app.app_context():
-        user_id = accounts.find_user("aino").id
-        statements = []
-        sa.event.listen(db.engine, "before_cursor_execute",
-                        lambda *args: statements.append(args[2]))
-        assert my_deeds.news_count(user_id) == 5
-        assert len(statements) == 1
-        db.session.remove()
+        engine = db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    return len(statements)
 
 
 def test_news_are_counted_from_the_last_visit(app, world):
@@ -136,7 +149,7 @@ def test_news_are_counted_from_the_last_visit(app, world):
 def news_of(app, username: str) -> int:
     """The user's badge count, read in a fresh session."""
     with app.app_context():
-        count = my_deeds.news_count(accounts.find_user(username).id)
+        count = accounts.find_user(username).news
         db.session.remove()
     return count
 
@@ -165,7 +178,7 @@ def test_the_kept_count_is_the_counted_one_after_every_change(app, world):
             aino = accounts.find_user("aino")
             seen = aino.me_seen_at
             counted = db.session.scalar(sa.select(my_deeds.counted_news(aino.id, seen)))
-            kept = my_deeds.news_count(aino.id)
+            kept = aino.news
             db.session.remove()
         assert kept == counted
         return kept

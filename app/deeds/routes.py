@@ -176,6 +176,7 @@ def mine():
         items=[(deed, found[deed.id]) for deed in page.deeds if deed.id in found],
         texts=cards.thanks_texts(),
         first_page=cursor is None,
+        news_seen=cursor is None,
         more_url=url_for("deeds.mine", cursor=page.next_cursor) if page.next_cursor else None,
     )
 

@@ -84,14 +84,6 @@ def mark_seen(user_id: int, moment: dt.datetime) -> None:
             me_seen_at=moment, news=sa.select(counted_news(user_id, moment)).scalar_subquery()))
 
 
-def news_count(user_id: int) -> int:
-    """New thanks and comments from others on the user's deeds since they last opened /me.
-
-    One primary-key read for the header of every page: triggers keep the count.
-    """
-    return int(db.session.scalar(sa.select(User.news).where(User.id == user_id)) or 0)
-
-
 def counted_news(user_id: int, seen) -> sa.ColumnElement:
     """The news counted from the rows: thanks and comments of others on the user's deeds
     after `seen` (a moment, a column or None for all)."""

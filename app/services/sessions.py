@@ -44,6 +44,8 @@ class Viewer:
     # On a shared tablet: its id and how long (seconds) the session may go idle; else None.
     device_id: int | None = None
     device_idle_seconds: int | None = None
+    # Thanks and comments on their deeds since they last opened /me (the header's badge).
+    news: int = 0
 
     is_authenticated = True  # what Flask-Login asks of a logged-in user
     is_anonymous = False
@@ -106,7 +108,7 @@ def _resume_query() -> sa.Select:
             s.id.label("session_id"), s.created_at, s.last_seen_at, s.ended_at,
             s.second_factor_at, s.device_id, d.idle_minutes, d.revoked_at, u.id, u.username,
             u.display_name, u.role, u.active, u.default_unit_id, u.password_change_required,
-            u.totp_secret.is_not(None).label("has_second_factor"),
+            u.totp_secret.is_not(None).label("has_second_factor"), u.news,
         )
         .select_from(
             AuthSession.__table__.join(User.__table__, u.id == s.user_id)
@@ -141,6 +143,7 @@ def resume(token: str) -> Resumed:
         has_second_factor=row.has_second_factor,
         password_change_required=row.password_change_required, device_id=row.device_id,
         device_idle_seconds=int(idle.total_seconds()) if row.device_id else None,
+        news=row.news,
     ))
 
 
