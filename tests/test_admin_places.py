@@ -58,6 +58,9 @@ def test_add_and_rename_a_municipality_with_audit(app, client, world):
     assert municipality_id(app, "Nyslott") == new_id
     assert entries(app, AuditAction.RENAME_MUNICIPALITY) == [
         ("municipality", new_id, {"name": ["Savonlinna", "Nyslott"]})]
+    log = client.get("/admin/audit").get_data(as_text=True)
+    assert f'<a href="/admin/municipalities/{new_id}">kunta Nyslott</a>' in log
+    assert "nimi</span>: Savonlinna → Nyslott" in log
 
 
 def test_duplicate_municipality_is_refused_in_finnish(app, client, world):
@@ -124,6 +127,9 @@ def test_retire_and_reactivate_a_unit(app, client, world):
     assert unit_row(app, world.unit_id)[1] is False
     assert entries(app, AuditAction.RETIRE_UNIT) == [
         ("unit", world.unit_id, {"active": [True, False]})]
+    log = client.get("/admin/audit").get_data(as_text=True)
+    assert f'<a href="/admin/units/{world.unit_id}">yksikkö Juvan keskuskeittiö</a>' in log
+    assert "käytössä</span>: kyllä → ei" in log
 
     option = f'<option value="{world.unit_id}"'
     assert option not in client.get("/deeds/new").get_data(as_text=True)

@@ -208,7 +208,8 @@ def audit_log():
     """The newest moderation and erasure actions."""
     entries = audit.recent_entries()
     return render_template("admin/audit.html", entries=entries, existing=audit.existing(entries),
-                           unit_names=audit.unit_names(entries))
+                           unit_names=audit.unit_names(entries),
+                           municipality_names=audit.municipality_names(entries))
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditAction, AuditEntry, Deed, Unit, User
+from app.models import AuditAction, AuditEntry, Deed, Municipality, Unit, User
 
 SYSTEM_ACTOR = "järjestelmä"  # retention runs from cron, not by a person
 
@@ -50,16 +50,27 @@ def existing(entries: Sequence[AuditEntry]) -> frozenset[tuple[str, int]]:
 
 
 def unit_names(entries: Sequence[AuditEntry]) -> dict[int, str]:
-    """The names of the units the entries' changes name by id (one query)."""
-    ids: set[int] = set()
+    """The names of the units the entries point at or name by id in their changes."""
+    ids = {e.target_id for e in entries if e.target_type == "unit"}
     for entry in entries:
         for field in AuditEntry.UNIT_FIELDS:
             for value in (entry.changes or {}).get(field, ()):
                 ids.update(value if isinstance(value, list) else [value])
-    ids = {value for value in ids if isinstance(value, int)}
+    return _names(Unit, {value for value in ids if isinstance(value, int)})
+
+
+def municipality_names(entries: Sequence[AuditEntry]) -> dict[int, str]:
+    """The names of the municipalities the entries point at."""
+    return _names(Municipality, {e.target_id for e in entries
+                                 if e.target_type == "municipality"})
+
+
+def _names(model, ids: set[int]) -> dict[int, str]:
+    """The names of these rows that still exist, by id (one query)."""
     if not ids:
         return {}
-    return dict(db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
+    query = sa.select(model.id, model.name).where(model.id.in_(ids))
+    return dict(db.session.execute(query).all())
 
 
 def _ids(model, ids: set[int]) -> list[int]:
